@@ -1,0 +1,61 @@
+"""Store captures, documents, removals and errors in SQLite (the only database writer).
+
+A capture already stored (same capture id) and a document already stored (same capture and
+extractor version) are left as they are, so running the same crawl twice stores nothing twice.
+Stats: winnow/captures_stored, winnow/documents_stored, winnow/unchanged, winnow/removed/<kind>,
+winnow/errors.
+
+Setting: WINNOW_DB (default "winnow.db").
+"""
+from __future__ import annotations
+
+from crawler.items import CaptureItem, ErrorItem
+from winnow import db as storage
+
+
+class SqliteStorePipeline:
+    def __init__(self, path: str, stats):
+        self.path = path
+        self.stats = stats
+        self.db = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.get("WINNOW_DB", "winnow.db"), crawler.stats)
+
+    def open_spider(self):
+        self.db = storage.open_db(self.path)
+
+    def close_spider(self):
+        if self.db is not None:
+            self.db.close()
+
+    def process_item(self, item):
+        if isinstance(item, ErrorItem):
+            storage.store_error(self.db, item.url, item.stage, item.message, item.source)
+            self.stats.inc_value("winnow/errors")
+            return item
+        if not isinstance(item, CaptureItem):
+            return item
+        capture = item.capture
+        row = storage.capture_row(
+            capture,
+            fetch_status=item.fetch_status,
+            fetched_at=item.fetched_at,
+            warc_file=item.warc_file,
+            warc_offset=item.warc_offset,
+            warc_length=item.warc_length,
+        )
+        if storage.store_capture(self.db, row):
+            self.stats.inc_value("winnow/captures_stored")
+        if item.extraction_error:
+            storage.store_error(self.db, item.fetched_url, "extract", item.extraction_error, item.archive)
+            self.stats.inc_value("winnow/errors")
+        elif item.document is not None:
+            if storage.store_document(self.db, capture.key, item.document):
+                self.stats.inc_value("winnow/documents_stored")
+                for removal in item.document.removed:
+                    self.stats.inc_value(f"winnow/removed/{removal.kind}")
+            else:
+                self.stats.inc_value("winnow/unchanged")
+        return item

@@ -1,0 +1,154 @@
+"""The `winnow` command: crawl archives, extract clean text from files, search the database."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+DEFAULT_DB = "winnow.db"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="winnow")
+def cli():
+    """Harvest archived and live institute web pages, strip the archive's chrome and the site's
+    chaff, and keep clean, traceable records in SQLite.
+
+    \b
+    Start with the offline demo (bundled sample captures, loopback archive):
+        winnow crawl && winnow search "learning cities"
+    """
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="SQLite database to write.")
+@click.option("--warc-dir", default="warcs", show_default=True, help="Folder for the WARC files of raw captures.")
+@click.option("--archive-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Sample archive to serve on 127.0.0.1 (default: the bundled data/archive).")
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="TOML file of sources to crawl through that archive (default: data/sources.demo.toml).")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log instead of the progress display.")
+def crawl(db_path, warc_dir, archive_dir, sources_file, verbose):
+    """Crawl the sources into the database, keeping raw captures in WARC files.
+
+    With no options: the bundled sample captures, served by a replay archive that winnow starts
+    on 127.0.0.1 (Archive-It and Wayback style, no network), into ./winnow.db. Captures already
+    stored are not fetched again, so running it twice adds nothing.
+
+    For one archive source without a config file, use Scrapy directly, e.g.
+    `scrapy crawl wayback -a url=example.org/ -a from=2018`.
+    """
+    from winnow.crawl import DEMO_SOURCES, LOOPBACK_SETTINGS, SAMPLE_ARCHIVE, load_sources, project_settings, run_crawl
+    from winnow.loopback import LoopbackArchive
+    from winnow.progress import CrawlProgress, print_summary
+
+    archive_dir = archive_dir or SAMPLE_ARCHIVE
+    if not (archive_dir / "collections.json").exists():
+        raise click.ClickException(f"{archive_dir} holds no sample archive (collections.json is missing); "
+                                   "run `python data/build_samples.py` to build it")
+    overrides = dict(LOOPBACK_SETTINGS, WINNOW_DB=db_path, WINNOW_WARC_DIR=warc_dir)
+    if not verbose:
+        overrides.update(LOG_LEVEL="ERROR")
+    with LoopbackArchive(archive_dir) as archive:
+        sources = load_sources(sources_file or DEMO_SOURCES, endpoint=archive.url)
+        with CrawlProgress(enabled=not verbose) as progress:
+            summary = run_crawl(sources, project_settings(overrides), progress=progress.update)
+    print_summary(summary, db_path)
+    if summary.failed_sources:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", default=None,
+              help="Address the file was fetched from (e.g. a replay URL with its timestamp), so that the "
+                   "original URL and capture time are known when the file alone does not say.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per document, one per line, in input order.")
+def extract(paths, url, as_json):
+    """Extract clean text from HTML files, WARC files or plain-text dumps (no network).
+
+    Each document reports its source, title, original URL, capture time (ISO 8601 UTC), archive,
+    language, the text, and what was removed (kind, rule, text).
+    """
+    from winnow.inputs import read_path
+
+    failed = False
+    for path in paths:
+        try:
+            for source, document in read_path(path, url):
+                record = {"source": source, **document.as_dict()}
+                if as_json:
+                    click.echo(json.dumps(record, ensure_ascii=False))
+                else:
+                    _print_document(record)
+        except Exception as error:  # noqa: BLE001 - report the bad file, go on with the others
+            failed = True
+            click.echo(f"winnow extract: {path}: {type(error).__name__}: {error}", err=True)
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False))
+@click.option("-n", "--limit", default=20, show_default=True, help="Most results to show.")
+@click.option("--raw", is_flag=True, help="Pass QUERY to SQLite FTS5 as it is (AND, OR, NEAR, \"phrases\", prefix*).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per result.")
+def search(query, db_path, limit, raw, as_json):
+    """Full-text search of titles and texts: snippet, URL and capture time of each match."""
+    from winnow.db import open_db, search as run_search
+
+    if not Path(db_path).exists():
+        raise click.ClickException(f"no database at {db_path}: run `winnow crawl` first")
+    try:
+        results = run_search(open_db(db_path), query, limit=limit, raw=raw)
+    except Exception as error:  # sqlite3.OperationalError on a malformed --raw query
+        raise click.ClickException(f"search failed: {error}") from error
+    for result in results:
+        if as_json:
+            click.echo(json.dumps(result, ensure_ascii=False))
+        else:
+            click.secho(result["title"] or "(no title)", bold=True)
+            click.echo(f"  {result['original_url']}  captured {result['capture_time']}  ({result['archive']})")
+            click.echo(f"  {result['snippet']}\n")
+    if not results and not as_json:
+        click.echo("no match")
+
+
+@cli.command("serve-archive")
+@click.argument("archive_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--port", default=8080, show_default=True, help="Port on 127.0.0.1.")
+def serve_archive(archive_dir, port):
+    """Serve a sample archive (default: the bundled one) on 127.0.0.1, Wayback and Archive-It style,
+    until interrupted: CDX at /cdx/search/cdx and /<collection>/timemap/cdx, replay at /web/<ts>/<url>
+    and /<collection>/<ts>/<url>."""
+    from winnow.crawl import SAMPLE_ARCHIVE
+    from winnow.loopback import LoopbackArchive
+
+    with LoopbackArchive(archive_dir or SAMPLE_ARCHIVE, port=port) as archive:
+        click.echo(f"serving {archive_dir or SAMPLE_ARCHIVE} at {archive.url} (Ctrl-C stops)")
+        try:
+            archive.wait()
+        except KeyboardInterrupt:
+            pass
+
+
+def _print_document(record: dict) -> None:
+    click.secho(f"== {record['source']}", bold=True)
+    for label in ("title", "original_url", "capture_time", "archive", "language"):
+        if record.get(label):
+            click.echo(f"{label}: {record[label]}")
+    click.echo("")
+    click.echo(record["text"])
+    if record["removed"]:
+        kinds = {}
+        for removal in record["removed"]:
+            kinds[removal["kind"]] = kinds.get(removal["kind"], 0) + 1
+        click.echo("\nremoved: " + ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())))
+    click.echo("")
+
+
+def main():
+    cli()

@@ -1,0 +1,99 @@
+"""Files a user hands to `winnow extract`: HTML pages, WARC files, plain-text dumps.
+
+Each yields (source, document): source names the file, and for WARC files the record's offset.
+The kind of file is sniffed from its first bytes, not trusted from its name.
+"""
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from extractors import extract_html, extract_text
+from extractors.capture import Capture, Document
+from extractors.urls import archive_of, datetime_to_timestamp, parse_replay_url
+
+_HTML_HINTS = (b"<!doctype", b"<html", b"<head", b"<body", b"<meta", b"<div", b"<p", b"<title", b"<!--")
+
+
+def capture_from_url(url: str | None) -> Capture | None:
+    """What an address tells of a capture: a replay URL gives original URL, time and archive."""
+    if not url:
+        return None
+    address = parse_replay_url(url)
+    if address is None:
+        return Capture(original_url=url, archive="live", fetched_url=url)
+    return Capture(
+        original_url=address.original_url,
+        timestamp=address.timestamp,
+        archive=archive_of(url),
+        collection=address.collection if archive_of(url) == "archive-it" else None,
+        fetched_url=url,
+    )
+
+
+def sniff(head: bytes) -> str:
+    """'warc', 'html' or 'text' from the first bytes of a file."""
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = gzip.GzipFile(fileobj=BytesIO(head)).read(64)
+        except (OSError, EOFError):
+            return "warc"  # a truncated gzip member: let the WARC reader report it
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith(b"warc/"):
+        return "warc"
+    if start.startswith(_HTML_HINTS) or b"<html" in start[:2048].lower():
+        return "html"
+    return "text"
+
+
+def read_path(path: Path, url: str | None = None) -> Iterator[tuple[str, Document]]:
+    with open(path, "rb") as handle:
+        kind = sniff(handle.read(4096))
+    if kind == "warc":
+        yield from read_warc(path)
+    elif kind == "html":
+        yield str(path), extract_html(path.read_bytes(), capture_from_url(url))
+    else:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        yield str(path), extract_text(text, capture_from_url(url))
+
+
+def read_warc(path: Path) -> Iterator[tuple[str, Document]]:
+    """One document per HTML response (or resource) record, in file order."""
+    with open(path, "rb") as stream:
+        records = ArchiveIterator(stream)
+        for record in records:
+            if record.rec_type not in ("response", "resource"):
+                continue
+            mime = _mime(record)
+            if mime and "html" not in mime:
+                continue
+            target = record.rec_headers.get_header("WARC-Target-URI")
+            body = record.content_stream().read()
+            capture = capture_from_url(target)
+            if capture is not None and capture.timestamp is None:
+                capture = Capture(original_url=capture.original_url, timestamp=_warc_timestamp(record),
+                                  archive="warc", digest=record.rec_headers.get_header("WARC-Payload-Digest"),
+                                  fetched_url=target, mime=mime)
+            yield f"{path}#{records.get_record_offset()}", extract_html(body, capture)
+
+
+def _mime(record) -> str | None:
+    headers = record.http_headers
+    value = headers.get_header("Content-Type") if headers else record.rec_headers.get_header("Content-Type")
+    return value.split(";")[0].strip().lower() if value else None
+
+
+def _warc_timestamp(record) -> str | None:
+    value = record.rec_headers.get_header("WARC-Date")
+    if not value:
+        return None
+    try:
+        return datetime_to_timestamp(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        return None
