@@ -13,6 +13,7 @@ import json
 import os
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from extractors.urls import surt
 
-__all__ = ["CdxRecord", "index_warc", "index_warcs", "write_cdxj", "read_cdxj"]
+__all__ = ["CdxRecord", "WarcEntry", "read_warc", "index_warc", "index_warcs", "write_cdxj", "read_cdxj"]
 
 
 @dataclass(frozen=True, order=True)
@@ -69,53 +70,74 @@ def _warc_date_to_timestamp(warc_date: str) -> str:
     return digits
 
 
-def index_warc(path: str | os.PathLike) -> list[CdxRecord]:
-    """Index the response records of one WARC file (gzipped or not).
+@dataclass(frozen=True)
+class WarcEntry:
+    """One record read in full from a WARC file, with where it sits in the file."""
 
-    A broken or truncated file raises ValueError naming the file, instead of
-    yielding a half index that would make replays fail later.
+    record: object  # warcio ArcWarcRecord; its streams are consumed, use `payload`
+    payload: bytes  # the block (HTTP headers stripped for response records)
+    offset: int
+    length: int
+
+
+def read_warc(path: str | os.PathLike) -> Iterator[WarcEntry]:
+    """Read every record of a WARC file (gzipped or not), checking that none was cut short.
+
+    warcio stops silently at a truncated end; here a broken or truncated file raises ValueError
+    naming the file, after the records before the damage were yielded.
     """
     path = Path(path)
-    records: list[CdxRecord] = []
     try:
         with open(path, "rb") as stream:
             iterator = ArchiveIterator(stream)
             end = 0  # where the last readable record ends
             for record in iterator:
-                if not record.rec_type:  # headers cut before WARC-Type
+                if not record.rec_type or record.length is None:  # headers cut before Content-Length
                     raise EOFError(f"unreadable record header at byte {iterator.offset}")
-                payload = record.raw_stream.read()
-                # warcio stops silently at EOF: bytes still owed by the block's
-                # Content-Length mean the file was cut short
+                payload = record.content_stream().read() if record.rec_type == "response" else record.raw_stream.read()
+                # bytes still owed by the block's Content-Length mean the file was cut short
                 if getattr(record.raw_stream, "limit", 0) > 0:
                     raise EOFError(f"{record.rec_type} record at byte {iterator.offset} is truncated")
-                if record.rec_type != "response":
-                    end = iterator.get_record_offset() + iterator.get_record_length()
-                    continue
-                http = record.http_headers
-                digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
-                digest = digest.split(":", 1)[1] if digest.lower().startswith("sha1:") else digest
-                content_type = (http.get_header("Content-Type") if http else None) or ""
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                records.append(CdxRecord(
-                    urlkey=surt(url),
-                    timestamp=_warc_date_to_timestamp(record.rec_headers.get_header("WARC-Date")),
-                    url=url,
-                    mime=content_type.split(";", 1)[0].strip().lower() or "unk",
-                    status=int(http.get_statuscode() or 0) if http else 0,
-                    digest=digest or _sha1_base32(payload),
-                    length=iterator.get_record_length(),
-                    offset=iterator.get_record_offset(),
-                    filename=path.name,
-                ))
-                end = iterator.get_record_offset() + iterator.get_record_length()
+                offset, length = iterator.get_record_offset(), iterator.get_record_length()
+                end = offset + length
+                yield WarcEntry(record, payload, offset, length)
             # a record cut inside its gzip member reads as a clean end of file: check nothing is left over
             stream.seek(end)
             leftover = stream.read(1 << 16).strip()
             if leftover:
                 raise EOFError(f"unreadable data from byte {end} of {path.stat().st_size} (truncated?)")
     except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as exc:
-        raise ValueError(f"cannot index WARC file {path.name} ({path}): {exc}") from exc
+        raise ValueError(f"cannot read WARC file {path.name} ({path}): {exc}") from exc
+
+
+def index_warc(path: str | os.PathLike) -> list[CdxRecord]:
+    """Index the response records of one WARC file; ValueError naming the file if it is broken."""
+    path = Path(path)
+    records: list[CdxRecord] = []
+    for entry in read_warc(path):
+        record = entry.record
+        if record.rec_type != "response":
+            continue
+        http = record.http_headers
+        digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
+        digest = digest.split(":", 1)[1] if digest.lower().startswith("sha1:") else digest
+        content_type = (http.get_header("Content-Type") if http else None) or ""
+        url = record.rec_headers.get_header("WARC-Target-URI")
+        try:
+            timestamp = _warc_date_to_timestamp(record.rec_headers.get_header("WARC-Date"))
+        except ValueError as exc:
+            raise ValueError(f"cannot index WARC file {path.name} ({path}): {exc}") from exc
+        records.append(CdxRecord(
+            urlkey=surt(url),
+            timestamp=timestamp,
+            url=url,
+            mime=content_type.split(";", 1)[0].strip().lower() or "unk",
+            status=int(http.get_statuscode() or 0) if http else 0,
+            digest=digest or _sha1_base32(entry.payload),
+            length=entry.length,
+            offset=entry.offset,
+            filename=path.name,
+        ))
     return records
 
 

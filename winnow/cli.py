@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -130,7 +131,8 @@ def serve_archive(archive_dir, port):
     with LoopbackArchive(archive_dir or SAMPLE_ARCHIVE, port=port) as archive:
         click.echo(f"serving {archive_dir or SAMPLE_ARCHIVE} at {archive.url} (Ctrl-C stops)")
         try:
-            archive.wait()
+            while True:
+                time.sleep(3600)
         except KeyboardInterrupt:
             pass
 

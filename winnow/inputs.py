@@ -11,11 +11,11 @@ from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
 
 from extractors import extract_html, extract_text
 from extractors.capture import Capture, Document
 from extractors.urls import archive_of, datetime_to_timestamp, parse_replay_url
+from winnow.archive_index import read_warc as read_warc_records
 
 _HTML_HINTS = (b"<!doctype", b"<html", b"<head", b"<body", b"<meta", b"<div", b"<p", b"<title", b"<!--")
 
@@ -64,23 +64,22 @@ def read_path(path: Path, url: str | None = None) -> Iterator[tuple[str, Documen
 
 
 def read_warc(path: Path) -> Iterator[tuple[str, Document]]:
-    """One document per HTML response (or resource) record, in file order."""
-    with open(path, "rb") as stream:
-        records = ArchiveIterator(stream)
-        for record in records:
-            if record.rec_type not in ("response", "resource"):
-                continue
-            mime = _mime(record)
-            if mime and "html" not in mime:
-                continue
-            target = record.rec_headers.get_header("WARC-Target-URI")
-            body = record.content_stream().read()
-            capture = capture_from_url(target)
-            if capture is not None and capture.timestamp is None:
-                capture = Capture(original_url=capture.original_url, timestamp=_warc_timestamp(record),
-                                  archive="warc", digest=record.rec_headers.get_header("WARC-Payload-Digest"),
-                                  fetched_url=target, mime=mime)
-            yield f"{path}#{records.get_record_offset()}", extract_html(body, capture)
+    """One document per HTML response (or resource) record, in file order; a truncated or
+    broken file raises ValueError naming it, after the records before the damage."""
+    for entry in read_warc_records(path):
+        record = entry.record
+        if record.rec_type not in ("response", "resource"):
+            continue
+        mime = _mime(record)
+        if mime and "html" not in mime:
+            continue
+        target = record.rec_headers.get_header("WARC-Target-URI")
+        capture = capture_from_url(target)
+        if capture is not None and capture.timestamp is None:
+            capture = Capture(original_url=capture.original_url, timestamp=_warc_timestamp(record),
+                              archive="warc", digest=record.rec_headers.get_header("WARC-Payload-Digest"),
+                              fetched_url=target, mime=mime)
+        yield f"{path}#{entry.offset}", extract_html(entry.payload, capture)
 
 
 def _mime(record) -> str | None:

@@ -1,0 +1,88 @@
+"""Bytes of an HTML page -> text: BOM, declared charset, utf-8, cp1252; then ftfy and NFC.
+
+No HTTP headers are known here (archived bytes come without them), so the order is:
+byte-order mark, <meta charset> / http-equiv in the first 4 KB, strict UTF-8, cp1252 (never fails).
+A single-byte declaration (latin-1, cp1252, ascii) loses against bytes that are valid UTF-8 with
+non-ASCII characters: archived pages often declare latin-1 and serve UTF-8.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+import ftfy
+
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]{2,40})""", re.I)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([a-zA-Z0-9_.:-]{2,40})""", re.I)
+_SINGLE_BYTE_WESTERN = {"latin_1", "iso8859_1", "cp1252", "ascii", "iso8859_15"}
+# C0 controls except tab/newline/carriage return, DEL, C1 controls that lxml refuses, lone surrogates
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset a page declares in its first 4 KB (meta or XML declaration), as a codec name."""
+    head = data[:4096]
+    match = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
+    if not match:
+        return None
+    try:
+        return codecs.lookup(match.group(1).decode("ascii", "ignore")).name
+    except LookupError:
+        return None
+
+
+def _normalised_codec(name: str) -> str:
+    return codecs.lookup(name).name.replace("-", "_")
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode without fixing: the raw decision, exposed for tests."""
+    if not data:
+        return ""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, errors="replace")
+    declared = declared_charset(data)
+    if declared and _normalised_codec(declared) not in _SINGLE_BYTE_WESTERN and "utf" not in declared:
+        try:
+            return data.decode(declared)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if declared and _normalised_codec(declared) in _SINGLE_BYTE_WESTERN:
+        declared = "cp1252"  # what browsers do for latin-1 declarations (WHATWG)
+    for encoding in (declared, "cp1252"):
+        if encoding:
+            try:
+                return data.decode(encoding, errors="replace")
+            except LookupError:
+                continue
+    return data.decode("latin-1")  # unreachable in practice; never fails
+
+
+def clean_text(text: str) -> str:
+    """ftfy's encoding repair (mojibake only, no cosmetic changes), control characters out, NFC."""
+    if not text:
+        return ""
+    text = _CONTROL.sub("", text)
+    try:
+        text = ftfy.fix_encoding(text)
+    except Exception:  # noqa: BLE001 - ftfy must never stop an extraction
+        pass
+    return unicodedata.normalize("NFC", text)
+
+
+def decode_html(data: bytes) -> str:
+    """Bytes of a page -> clean unicode text."""
+    return clean_text(decode_bytes(data))

@@ -1,0 +1,100 @@
+"""The whole flow against the loopback archive: `winnow crawl` and `scrapy crawl` in subprocesses."""
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from winnow.crawl import PROJECT_DIR, SAMPLE_ARCHIVE
+from winnow.loopback import LoopbackArchive
+
+WINNOW = [sys.executable, "-c", "from winnow.cli import main; main()"]
+DIRT = ("You are viewing an archived web page", "Loading media information", "Lorem ipsum", "lorem ipsum",
+        "insert text", "Insert text", "under configuration", "Wayback Machine", "FILE ARCHIVED ON")
+ICHEI_FIRST = "On June 6, 2024, a delegation of the International Centre for Higher Education Innovation"
+
+
+def run(command, cwd, timeout=240):
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONPATH": str(PROJECT_DIR)})
+
+
+def rows(db_path, sql):
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    """Two `winnow crawl` runs with no arguments in an empty folder."""
+    folder = tmp_path_factory.mktemp("demo")
+    first = run(WINNOW + ["crawl"], folder)
+    counts_after_first = {t: rows(folder / "winnow.db", f"select count(*) from {t}")[0][0]
+                          for t in ("captures", "documents", "removals")}
+    warcs_after_first = sorted(p.name for p in (folder / "warcs").iterdir())
+    second = run(WINNOW + ["crawl"], folder)
+    return folder, first, second, counts_after_first, warcs_after_first
+
+
+def test_demo_crawl_stores_every_bundled_capture(crawled):
+    folder, first, _, counts, _ = crawled
+    assert first.returncode == 0, first.stderr
+    bundled = sum(1 for line in open(SAMPLE_ARCHIVE / "wayback.cdxj")) + sum(1 for line in open(SAMPLE_ARCHIVE / "archiveit-3181.cdxj"))
+    assert counts["captures"] == counts["documents"] == bundled == 12
+    assert counts["removals"] > 0
+    assert "documents stored" in first.stdout and "errors" in first.stdout
+
+
+def test_stored_texts_hold_no_dirt_and_keep_real_paragraphs(crawled):
+    folder = crawled[0]
+    texts = dict(rows(folder / "winnow.db",
+                      "select c.original_url || ' ' || c.timestamp, d.text from documents d join captures c using (capture_id)"))
+    for key, text in texts.items():
+        for dirt in DIRT:
+            assert dirt not in text, (key, dirt)
+    (ichei,) = [t for k, t in texts.items() if "ichei-visited-unesco-ibe" in k]
+    assert ichei.count(ICHEI_FIRST) == 1
+    assert "to discuss the direction of future development." in ichei
+    (strategy,) = [t for k, t in texts.items() if "iiep.unesco.org/en/our-strategy" in k]
+    assert "Foreward" in strategy and "which remains at the core of its interventions at country level." in strategy
+
+
+def test_search_finds_the_gnlc_page(crawled):
+    folder = crawled[0]
+    result = run(WINNOW + ["search", "learning cities"], folder)
+    assert result.returncode == 0
+    assert "uil.unesco.org/event/unesco-learning-cities-meeting" in result.stdout
+
+
+def test_second_crawl_adds_nothing(crawled):
+    folder, _, second, counts, warcs = crawled
+    assert second.returncode == 0, second.stderr
+    for table, count in counts.items():
+        assert rows(folder / "winnow.db", f"select count(*) from {table}")[0][0] == count
+    assert sorted(p.name for p in (folder / "warcs").iterdir()) == warcs
+
+
+def test_raw_captures_are_kept_in_warc_at_their_offsets(crawled):
+    folder = crawled[0]
+    from warcio.archiveiterator import ArchiveIterator
+
+    for warc_file, offset, fetched_url in rows(folder / "winnow.db", "select warc_file, warc_offset, fetched_url from captures"):
+        with open(folder / warc_file, "rb") as handle:
+            handle.seek(offset)
+            record = next(iter(ArchiveIterator(handle)))
+            assert record.rec_headers.get_header("WARC-Target-URI") == fetched_url
+
+
+def test_scrapy_crawl_wayback_queries_the_given_endpoint(tmp_path):
+    with LoopbackArchive(SAMPLE_ARCHIVE) as archive:
+        result = run([sys.executable, "-m", "scrapy", "crawl", "wayback", "-a", "url=emis.uis.unesco.org/", "-a", "match=prefix",
+                      "-a", f"endpoint={archive.url}", "-s", f"WINNOW_DB={tmp_path / 'w.db'}",
+                      "-s", f"WINNOW_WARC_DIR={tmp_path / 'warcs'}", "-s", "DOWNLOAD_DELAY=0",
+                      "-s", "AUTOTHROTTLE_ENABLED=False"], PROJECT_DIR)
+        paths = list(archive.requests)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert any(p.startswith("/cdx/search/cdx?") for p in paths)
+    assert sum(1 for p in paths if p.startswith("/web/") and "id_/" in p) == 2
+    assert rows(tmp_path / "w.db", "select count(*) from documents")[0][0] == 2
