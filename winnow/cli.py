@@ -113,7 +113,7 @@ def search(query, db_path, limit, raw, as_json):
         else:
             click.secho(result["title"] or "(no title)", bold=True)
             click.echo(f"  {result['original_url']}  captured {result['capture_time']}  ({result['archive']})")
-            click.echo(f"  {result['snippet']}\n")
+            click.echo("  " + " ".join(result["snippet"].split()) + "\n")
     if not results and not as_json:
         click.echo("no match")
 

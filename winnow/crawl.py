@@ -74,7 +74,7 @@ def project_settings(overrides: dict) -> dict:
 def run_crawl(sources: list[Source], settings, progress=None) -> CrawlSummary:
     """Crawl the sources one after another in one process; `progress(summary)` is called as items pass."""
     summary = CrawlSummary()
-    process = CrawlerProcess(settings, install_root_handler=settings.getbool("LOG_ENABLED", True))
+    process = CrawlerProcess(settings)
     crawlers = []
 
     def on_item(item, response=None, spider=None):
