@@ -98,3 +98,31 @@ def test_scrapy_crawl_wayback_queries_the_given_endpoint(tmp_path):
     assert any(p.startswith("/cdx/search/cdx?") for p in paths)
     assert sum(1 for p in paths if p.startswith("/web/") and "id_/" in p) == 2
     assert rows(tmp_path / "w.db", "select count(*) from documents")[0][0] == 2
+
+
+def test_each_run_is_recorded_and_status_shows_it(crawled):
+    folder = crawled[0]
+    runs = rows(folder / "winnow.db", "select source, pages_seen, new, unchanged, failed, finish_reason from runs order by started_at, source")
+    assert runs == [("unesco-archive-it", 6, 6, 0, 0, "finished"), ("wayback", 6, 6, 0, 0, "finished"),
+                    ("unesco-archive-it", 0, 0, 6, 0, "finished"), ("wayback", 0, 0, 6, 0, "finished")]
+    result = run(WINNOW + ["status"], folder)
+    assert result.returncode == 0 and result.stdout.count("finished") == 4
+    assert "12 documents" in result.stdout
+
+
+def test_dry_run_lists_cdx_queries_and_fetches_nothing(tmp_path):
+    result = run(WINNOW + ["crawl", "--dry-run"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("/timemap/cdx?url=") == 2 and result.stdout.count("/cdx/search/cdx?url=") == 3
+    assert not (tmp_path / "warcs").exists()
+
+
+def test_a_failing_source_makes_the_run_exit_non_zero(tmp_path):
+    (tmp_path / "winnow.toml").write_text(
+        '[[source]]\nname = "bad"\nspider = "wayback"\nurl = "x.org/"\nmatch = "everything"\n'
+        '[[source]]\nname = "good"\nspider = "wayback"\nurl = "emis.uis.unesco.org/"\nendpoint = "loopback"\n')
+    result = run(WINNOW + ["crawl"], tmp_path)
+    assert result.returncode == 1 and "bad" in result.stderr
+    runs = dict(rows(tmp_path / "winnow.db", "select source, finish_reason from runs"))
+    assert runs["good"] == "finished" and runs["bad"].startswith("failed to start")
+    assert rows(tmp_path / "winnow.db", "select count(*) from documents")[0][0] == 2

@@ -24,41 +24,93 @@ def cli():
 
 
 @cli.command()
-@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="SQLite database to write.")
-@click.option("--warc-dir", default="warcs", show_default=True, help="Folder for the WARC files of raw captures.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Sources file (default: ./winnow.toml if present, else the bundled offline demo).")
+@click.option("--source", "source_names", multiple=True, metavar="NAME",
+              help="Crawl only this source (repeatable; also runs a source marked enabled = false).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite database to write (default: the config's, or ./winnow.db).")
+@click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for WARC files of raw captures (default: the config's, or ./warcs).")
 @click.option("--archive-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Sample archive to serve on 127.0.0.1 (default: the bundled data/archive).")
-@click.option("--sources", "sources_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="TOML file of sources to crawl through that archive (default: data/sources.demo.toml).")
+              help="Sample archive served on 127.0.0.1 for sources with endpoint = \"loopback\" "
+                   "(default: the bundled data/archive).")
+@click.option("--dry-run", is_flag=True, help="List the sources and what each would fetch first; fetch nothing.")
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write Scrapy's log to this file (for unattended runs).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log instead of the progress display.")
-def crawl(db_path, warc_dir, archive_dir, sources_file, verbose):
-    """Crawl the sources into the database, keeping raw captures in WARC files.
+def crawl(config_file, source_names, db_path, warc_dir, archive_dir, dry_run, log_file, verbose):
+    """Crawl the configured sources into the database, keeping raw captures in WARC files.
 
-    With no options: the bundled sample captures, served by a replay archive that winnow starts
-    on 127.0.0.1 (Archive-It and Wayback style, no network), into ./winnow.db. Captures already
-    stored are not fetched again, so running it twice adds nothing.
+    With no options and no ./winnow.toml: the bundled sample captures, served by a replay archive
+    that winnow starts on 127.0.0.1 (Archive-It and Wayback style, no network), into ./winnow.db.
+    Captures already stored are not fetched again, so running it twice adds nothing, and a run
+    that was interrupted picks up where it stopped. Each source's run is recorded in the `runs`
+    table (see `winnow status`). Exits with 1 when a source failed or was stopped.
 
-    For one archive source without a config file, use Scrapy directly, e.g.
-    `scrapy crawl wayback -a url=example.org/ -a from=2018`.
+    See winnow.example.toml for a configuration of real archives and institute sites.
     """
-    from winnow.crawl import DEMO_SOURCES, LOOPBACK_SETTINGS, SAMPLE_ARCHIVE, load_sources, project_settings, run_crawl
+    from winnow.config import ConfigError, load_config
+    from winnow.crawl import DEMO_CONFIG, LOOPBACK_SETTINGS, SAMPLE_ARCHIVE, project_settings, run_crawl, with_endpoint
     from winnow.loopback import LoopbackArchive
-    from winnow.progress import CrawlProgress, print_summary
+    from winnow.progress import CrawlProgress, print_plan, print_summary
 
+    if config_file is None and Path("winnow.toml").exists():
+        config_file = Path("winnow.toml")
+    try:
+        config = load_config(config_file or DEMO_CONFIG)
+        sources = config.select(source_names)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    if config_file is None:  # the bundled demo writes into the current folder
+        config.db, config.warc_dir = Path(DEFAULT_DB), Path("warcs")
+    db_path, warc_dir = db_path or config.db, warc_dir or config.warc_dir
+    overrides = dict(config.settings, WINNOW_DB=str(db_path), WINNOW_WARC_DIR=str(warc_dir))
+    if config.contact:
+        overrides["USER_AGENT"] = f"winnow/0.1 (research harvester of institute web archives; contact: {config.contact})"
+    if any(source.uses_loopback for source in sources):
+        overrides.update(LOOPBACK_SETTINGS)
+    if log_file:
+        overrides.update(LOG_FILE=str(log_file), LOG_LEVEL="INFO")
+    elif not verbose:
+        overrides.update(LOG_LEVEL="ERROR")
     archive_dir = archive_dir or SAMPLE_ARCHIVE
-    if not (archive_dir / "collections.json").exists():
+    if any(source.uses_loopback for source in sources) and not (archive_dir / "collections.json").exists():
         raise click.ClickException(f"{archive_dir} holds no sample archive (collections.json is missing); "
                                    "run `python data/build_samples.py` to build it")
-    overrides = dict(LOOPBACK_SETTINGS, WINNOW_DB=db_path, WINNOW_WARC_DIR=warc_dir)
-    if not verbose:
-        overrides.update(LOG_LEVEL="ERROR")
+    settings = project_settings(overrides)
     with LoopbackArchive(archive_dir) as archive:
-        sources = load_sources(sources_file or DEMO_SOURCES, endpoint=archive.url)
-        with CrawlProgress(enabled=not verbose) as progress:
-            summary = run_crawl(sources, project_settings(overrides), progress=progress.update)
-    print_summary(summary, db_path)
+        sources = [with_endpoint(source, archive.url) for source in sources]
+        if dry_run:
+            print_plan(sources, settings)
+            return
+        with CrawlProgress(enabled=not verbose and not log_file) as progress:
+            summary = run_crawl(sources, settings, progress=progress.update)
+    print_summary(summary, str(db_path))
     if summary.failed_sources:
+        click.echo(f"winnow crawl: source(s) failed or stopped: {', '.join(summary.failed_sources)}", err=True)
         sys.exit(1)
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False))
+@click.option("-n", "--limit", default=10, show_default=True, help="How many source runs to show.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per run.")
+def status(db_path, limit, as_json):
+    """The last crawl runs, one line per source: when, how long, pages seen, new, unchanged,
+    failed, and how it ended; then the database's totals."""
+    from winnow.db import last_runs, open_db
+    from winnow.progress import print_status
+
+    if not Path(db_path).exists():
+        raise click.ClickException(f"no database at {db_path}: run `winnow crawl` first")
+    db = open_db(db_path)
+    runs = last_runs(db, limit)
+    if as_json:
+        for run in runs:
+            click.echo(json.dumps(run))
+        return
+    print_status(runs, {t: db[t].count for t in ("captures", "documents", "removals", "errors")})
 
 
 @cli.command()

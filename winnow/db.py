@@ -5,6 +5,7 @@ Tables (one row each per):
   documents  extraction of a capture by one extractor version: clean text and metadata
   removals   segment an extraction removed: what kind, which rule, the text, its position
   errors     failure during a crawl or an extraction: which URL, at which stage, why
+  runs       source crawled by one `winnow crawl` run, with its statistics
 Full-text search: documents_fts over documents.title and documents.text (porter stemming).
 """
 from __future__ import annotations
@@ -64,6 +65,19 @@ REMOVAL_COLUMNS = {
     "rule": str,
     "text": str,
 }
+RUN_COLUMNS = {
+    "run_id": str,  # start time and process id: one crawl command
+    "source": str,  # source name from the configuration
+    "spider": str,
+    "started_at": str,
+    "finished_at": str,
+    "duration_seconds": float,
+    "pages_seen": int,  # captures fetched
+    "new": int,  # documents stored
+    "unchanged": int,  # listed but already stored, or fetched with nothing new
+    "failed": int,  # errors recorded
+    "finish_reason": str,  # "finished", "rate_limited", "shutdown", ... ("running" until it ends)
+}
 ERROR_COLUMNS = {
     "id": int,
     "url": str,
@@ -94,6 +108,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     db["removals"].create(REMOVAL_COLUMNS, pk=("document_id", "seq"), if_not_exists=True,
                           foreign_keys=[("document_id", "documents", "document_id")])
     db["errors"].create(ERROR_COLUMNS, pk="id", if_not_exists=True)
+    db["runs"].create(RUN_COLUMNS, pk=("run_id", "source"), if_not_exists=True)
     db["captures"].create_index(["original_url", "timestamp"], if_not_exists=True)
     db["captures"].create_index(["digest"], if_not_exists=True)
     db["documents"].create_index(["capture_id"], if_not_exists=True)
@@ -191,6 +206,26 @@ def search(db: sqlite_utils.Database, query: str, limit: int = 20, raw: bool = F
         limit ?
     """
     return [dict(row) for row in db.query(sql, [match, limit])]
+
+
+def start_run(db: sqlite_utils.Database, run_id: str, source: str, spider: str) -> None:
+    db["runs"].upsert({"run_id": run_id, "source": source, "spider": spider, "started_at": utc_now(),
+                       "finish_reason": "running"}, pk=("run_id", "source"))
+
+
+def finish_run(db: sqlite_utils.Database, run_id: str, source: str, **figures) -> None:
+    row = db["runs"].get((run_id, source))
+    started = datetime.strptime(row["started_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    finished = datetime.now(timezone.utc)
+    db["runs"].update((run_id, source), {
+        "finished_at": finished.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "duration_seconds": round((finished - started).total_seconds(), 1),
+        **figures,
+    })
+
+
+def last_runs(db: sqlite_utils.Database, limit: int = 10) -> list[dict]:
+    return list(db["runs"].rows_where(order_by="started_at desc, source", limit=limit))
 
 
 def _exists(db: sqlite_utils.Database, table: str, column: str, value) -> bool:

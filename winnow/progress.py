@@ -44,3 +44,31 @@ def print_summary(summary: CrawlSummary, db_path: str) -> None:
     for name, reason in summary.finish_reasons.items():
         table.add_row(f"source {name}", reason)
     console.print(table)
+
+
+def print_plan(sources, settings) -> None:
+    """`winnow crawl --dry-run`: each source and the first things it would fetch."""
+    from winnow.crawl import planned_requests
+
+    for source in sources:
+        arguments = " ".join(f"{k}={v}" for k, v in sorted(source.arguments.items()))
+        print(f"{source.name}: spider {source.spider}, {arguments}")
+        try:
+            for line in planned_requests(source, settings):
+                print(f"  {line}")
+        except Exception as error:  # noqa: BLE001 - a bad source is reported, the others listed
+            print(f"  cannot start: {error}")
+
+
+def print_status(runs: list[dict], totals: dict[str, int]) -> None:
+    """Plain columns, newest first, so that the output reads the same in a terminal and a log."""
+    columns = ("started_at", "source", "spider", "duration_seconds", "pages_seen", "new", "unchanged", "failed",
+               "finish_reason")
+    headers = ("started", "source", "spider", "seconds", "pages", "new", "unchanged", "failed", "ended")
+    cells = [headers] + [tuple("" if run[c] is None else str(run[c]) for c in columns) for run in runs]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    for row in cells:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    if not runs:
+        print("no runs recorded yet")
+    print("database: " + ", ".join(f"{count} {table_name}" for table_name, count in totals.items()))
