@@ -114,6 +114,41 @@ def status(db_path, limit, as_json):
 
 
 @cli.command()
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("winnow.toml"),
+              show_default=True, help="The configuration the scheduled runs crawl.")
+@click.option("--every", type=click.Choice(["hourly", "daily", "weekly"]), default="daily", show_default=True)
+@click.option("--systemd", is_flag=True, help="A systemd user timer and service instead of a cron line.")
+@click.option("--install", is_flag=True, help="Install it: add the cron line to your crontab (replacing an "
+              "earlier one for this config), or write the units to ~/.config/systemd/user and enable the timer.")
+def schedule(config_file, every, systemd, install):
+    """Print (or --install) a cron line or systemd timer that runs `winnow crawl` on a schedule.
+
+    The run is wrapped in `flock --nonblock` on a lock file in the config's state_dir, so two runs
+    never overlap (a run still going makes the next one skip). It logs to state_dir/logs/, needs
+    no terminal, and exits non-zero when a source failed, which cron mails and systemd records.
+    `winnow status` shows the last runs.
+    """
+    from winnow.config import ConfigError, load_config
+    from winnow.schedule import Job, cron_line, install_cron, install_systemd, systemd_units, winnow_command
+
+    try:
+        config = load_config(config_file)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    job = Job(config=config_file.resolve(), state_dir=config.state_dir, winnow=winnow_command())
+    if systemd:
+        units = systemd_units(job, every)
+        if install:
+            click.echo(install_systemd(units, Path.home() / ".config" / "systemd" / "user"))
+        else:
+            for name, text in units.items():
+                click.echo(f"# {name}\n{text}")
+        return
+    line = cron_line(job, every)
+    click.echo(install_cron(line) if install else line)
+
+
+@cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--url", default=None,
               help="Address the file was fetched from (e.g. a replay URL with its timestamp), so that the "
