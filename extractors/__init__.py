@@ -20,7 +20,8 @@ Pipeline (one module per concern):
 Text layout: paragraphs joined by "\\n\\n". HTML list items are paragraphs without a marker; text dumps
 keep their lines as written (a "•" bullet in a dump stays in the text).
 
-Flags: "empty", "not-html", "extraction-error", "fallback-extraction", "mostly-placeholder".
+Flags: "empty", "not-html", "extraction-error", "fallback-extraction", "mostly-placeholder", "cookie-wall",
+and for captures that are not pages (page_kind.py): "archived-redirect", "archived-error", "soft-404".
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from extractors.cleaning import clean_paragraphs, placeholder_share
 from extractors.decode import decode_html
 from extractors.main_text import main_paragraphs
 from extractors.metadata import detect_language, event_fields, find_published
+from extractors.page_kind import NON_PAGE_FLAGS, page_flags
 from extractors.replay import ReplayInfo, strip_replay
 from extractors.textdump import dump_facts, split_paragraphs
 from extractors.urls import archive_of, parse_replay_url, timestamp_to_iso
@@ -44,7 +46,7 @@ from extractors.urls import archive_of, parse_replay_url, timestamp_to_iso
 #   major (x.0.0): a change of the Document layout or of the text layout (paragraph joining, list markers).
 EXTRACTOR_VERSION = "0.1.0"
 
-__all__ = ["EXTRACTOR_VERSION", "extract_html", "extract_text", "Capture", "Document", "Removal"]
+__all__ = ["EXTRACTOR_VERSION", "NON_PAGE_FLAGS", "extract_html", "extract_text", "Capture", "Document", "Removal"]
 
 MOSTLY_PLACEHOLDER = 0.5
 _HTML_TAG = re.compile(
@@ -77,6 +79,7 @@ def _facts_from_capture(capture: Capture | None) -> dict:
     if collection is None and address and facts["archive"] in ("archive-it", "pywb"):
         collection = address.collection
     facts["collection"] = collection
+    facts["archived_status"] = capture.status
     return {k: v for k, v in facts.items() if v}
 
 
@@ -87,6 +90,7 @@ def _document(paragraphs: list[str], removals: list[Removal], flags: list[str], 
         flags = flags + ["empty"] if "empty" not in flags else flags
     if original and placeholder_share(original, removals) > MOSTLY_PLACEHOLDER:
         flags.append("mostly-placeholder")
+    flags += [flag for flag in page_flags(title, paragraphs, facts.get("archived_status")) if flag not in flags]
     timestamp = facts.get("timestamp")
     capture_time = timestamp_to_iso(timestamp) or facts.get("capture_time")
     language, score = detect_language(text) if text else (None, None)

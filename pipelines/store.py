@@ -2,14 +2,17 @@
 
 A capture already stored (same capture id) and a document already stored (same capture and
 extractor version) are left as they are, so running the same crawl twice stores nothing twice.
-Stats: winnow/captures_stored, winnow/documents_stored, winnow/unchanged, winnow/removed/<kind>,
-winnow/errors.
+A capture that is not a page (an archived redirect or error page, a soft 404: see
+extractors/page_kind.py) is stored as a capture with its `page_kind`, never as a document.
+Stats: winnow/captures_stored, winnow/documents_stored, winnow/unchanged, winnow/non_pages,
+winnow/removed/<kind>, winnow/errors.
 
 Setting: WINNOW_DB (default "winnow.db").
 """
 from __future__ import annotations
 
 from crawler.items import CaptureItem, ErrorItem
+from extractors import NON_PAGE_FLAGS
 from winnow import db as storage
 
 
@@ -38,6 +41,7 @@ class SqliteStorePipeline:
         if not isinstance(item, CaptureItem):
             return item
         capture = item.capture
+        non_page = next((f for f in (item.document.flags if item.document else []) if f in NON_PAGE_FLAGS), None)
         row = storage.capture_row(
             capture,
             fetch_status=item.fetch_status,
@@ -45,12 +49,15 @@ class SqliteStorePipeline:
             warc_file=item.warc_file,
             warc_offset=item.warc_offset,
             warc_length=item.warc_length,
+            page_kind=non_page or "page",
         )
         if storage.store_capture(self.db, row):
             self.stats.inc_value("winnow/captures_stored")
         if item.extraction_error:
             storage.store_error(self.db, item.fetched_url, "extract", item.extraction_error, item.archive)
             self.stats.inc_value("winnow/errors")
+        elif non_page:
+            self.stats.inc_value("winnow/non_pages")
         elif item.document is not None:
             if storage.store_document(self.db, capture.key, item.document):
                 self.stats.inc_value("winnow/documents_stored")

@@ -78,3 +78,14 @@ def test_failures_are_recorded_and_the_capture_kept(tmp_path):
     assert [(e["stage"], e["message"]) for e in db["errors"].rows] == [("fetch", "HTTP 503"), ("extract", "ValueError: bad page")]
     assert db["captures"].count == 1 and db["documents"].count == 0
     assert stats.get_value("winnow/errors") == 2
+
+
+def test_a_capture_that_is_not_a_page_is_kept_as_a_capture_only(tmp_path):
+    pipeline, stats = store_pipeline(tmp_path)
+    not_a_page = document(text="429 Too Many Requests")
+    not_a_page.flags = ["archived-error"]
+    pipeline.process_item(item(document=not_a_page))
+    pipeline.close_spider()
+    db = open_db(tmp_path / "w.db")
+    assert [c["page_kind"] for c in db["captures"].rows] == ["archived-error"]
+    assert db["documents"].count == 0 and stats.get_value("winnow/non_pages") == 1

@@ -39,6 +39,8 @@ CAPTURE_COLUMNS = {
     "warc_file": str,  # where the raw bytes are kept, for re-extraction without the network
     "warc_offset": int,
     "warc_length": int,
+    # "page", or why this capture is not one: "archived-redirect", "archived-error", "soft-404"
+    "page_kind": str,
 }
 DOCUMENT_COLUMNS = {
     "document_id": str,  # capture_id#extractor_version
