@@ -19,7 +19,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.cdx import CdxRow, parse_cdx, query_params
 from crawler.items import CaptureItem, ErrorItem
-from extractors.urls import capture_key, replay_url
+from extractors.urls import capture_key, replay_url, surt
 
 _TIMESTAMP = re.compile(r"^\d{4,14}$")
 
@@ -52,7 +52,9 @@ class CdxCaptureSpider(scrapy.Spider):
         spider.modifier = settings.get("WINNOW_REPLAY_MODIFIER", "id_") if modifier is None else modifier
         spider.page_size = settings.getint("WINNOW_CDX_PAGE_SIZE", 1000)
         spider.cdx_slot = settings.get("WINNOW_CDX_SLOT", "cdx")
-        spider.stored_keys = _stored_keys(settings) if settings.getbool("WINNOW_SKIP_STORED", True) else set()
+        skip = settings.getbool("WINNOW_SKIP_STORED", True)
+        spider.stored_keys = _stored(settings, "stored_capture_keys") if skip else set()
+        spider.stored_digests = _stored(settings, "stored_digests") if skip else set()
         return spider
 
     # Where things are; subclasses override.
@@ -91,7 +93,7 @@ class CdxCaptureSpider(scrapy.Spider):
             self.logger.warning("CDX answer for %s had %d malformed lines (skipped)", query_url, page.malformed)
         for row in page.rows:
             key = capture_key(self.archive, self.collection_id, row.timestamp, row.original)
-            if key in self.stored_keys:
+            if key in self.stored_keys or (surt(row.original), row.digest) in self.stored_digests:
                 stats.inc_value("winnow/captures_already_stored")
                 continue
             yield self._capture_request(row)
@@ -144,10 +146,11 @@ def _timestamp_arg(name: str, value: str | None) -> str | None:
     return value
 
 
-def _stored_keys(settings) -> set[str]:
-    from winnow.db import stored_capture_keys
+def _stored(settings, query: str) -> set:
+    """Ask the database what is stored already (winnow.db's `query` function)."""
+    from winnow import db
 
-    return stored_capture_keys(settings.get("WINNOW_DB"))
+    return getattr(db, query)(settings.get("WINNOW_DB"))
 
 
 

@@ -2,7 +2,8 @@
 
 A capture already stored (same capture id) and a document already stored (same capture and
 extractor version) are left as they are, so running the same crawl twice stores nothing twice.
-A capture that is not a page (an archived redirect or error page, a soft 404: see
+A live page whose text did not change since it was last stored adds nothing (counted as
+unchanged). A capture that is not a page (an archived redirect or error page, a soft 404: see
 extractors/page_kind.py) is stored as a capture with its `page_kind`, never as a document.
 Stats: winnow/captures_stored, winnow/documents_stored, winnow/unchanged, winnow/non_pages,
 winnow/removed/<kind>, winnow/errors.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from crawler.items import CaptureItem, ErrorItem
 from extractors import NON_PAGE_FLAGS
+from extractors.urls import surt
 from winnow import db as storage
 
 
@@ -33,6 +35,12 @@ class SqliteStorePipeline:
         if self.db is not None:
             self.db.close()
 
+    def _unchanged_live_page(self, item: CaptureItem) -> bool:
+        """A live page whose text did not change since it was last stored adds no new version."""
+        if item.archive != "live" or item.document is None:
+            return False
+        return storage.latest_content_hash(self.db, surt(item.original_url)) == item.document.content_hash
+
     def process_item(self, item):
         if isinstance(item, ErrorItem):
             storage.store_error(self.db, item.url, item.stage, item.message, item.source)
@@ -41,6 +49,9 @@ class SqliteStorePipeline:
         if not isinstance(item, CaptureItem):
             return item
         capture = item.capture
+        if self._unchanged_live_page(item):
+            self.stats.inc_value("winnow/unchanged")
+            return item
         non_page = next((f for f in (item.document.flags if item.document else []) if f in NON_PAGE_FLAGS), None)
         row = storage.capture_row(
             capture,

@@ -89,3 +89,17 @@ def test_a_capture_that_is_not_a_page_is_kept_as_a_capture_only(tmp_path):
     db = open_db(tmp_path / "w.db")
     assert [c["page_kind"] for c in db["captures"].rows] == ["archived-error"]
     assert db["documents"].count == 0 and stats.get_value("winnow/non_pages") == 1
+
+
+def test_a_live_page_with_unchanged_text_adds_no_new_version(tmp_path):
+    pipeline, stats = store_pipeline(tmp_path)
+    live = dict(archive="live", collection=None, fetched_url="https://uil.unesco.org/event/x")
+    pipeline.process_item(item(timestamp="20261120000000", document=document(), **live))
+    pipeline.process_item(item(timestamp="20261123000000", document=document(), **live))
+    changed = document(text="The meeting took place.")
+    changed.content_hash = "another hash"
+    pipeline.process_item(item(timestamp="20261124000000", document=changed, **live))
+    pipeline.close_spider()
+    db = open_db(tmp_path / "w.db")
+    assert [c["timestamp"] for c in db["captures"].rows_where(order_by="timestamp")] == ["20261120000000", "20261124000000"]
+    assert db["documents"].count == 2 and stats.get_value("winnow/unchanged") == 1

@@ -105,3 +105,20 @@ def test_fetch_failures_become_error_items(tmp_path):
 def test_bad_arguments_are_refused_clearly(tmp_path, arguments, message):
     with pytest.raises(ValueError, match=message):
         spider(tmp_path, **arguments)
+
+
+def test_same_content_of_the_same_url_is_not_fetched_again(tmp_path):
+    from extractors.capture import Capture
+    from winnow.db import capture_row, open_db, store_capture
+
+    db_path = tmp_path / "w.db"
+    db = open_db(db_path)
+    # an earlier capture of the conference page with the digest the CDX lists for a later one
+    store_capture(db, capture_row(Capture(
+        "https://emis.uis.unesco.org/unesco-gpe-launch-first-international-conference-on-emis/", "20180401000000",
+        "wayback", digest="CONFDIGESTAAAAAAAAAAAAAAAAAAAAAA")))
+    db.close()
+    s = make_spider(WaybackSpider, {"WINNOW_DB": str(db_path)}, endpoint=ENDPOINT, url="x")
+    cdx = response_from_file("cdx/wayback-emis.json", f"{ENDPOINT}/cdx/search/cdx?url=x")
+    fetches = [r for r in s.parse_cdx(cdx, query_url="x") if r.callback == s.parse_capture]
+    assert [r.url.rsplit("/", 2)[-2] for r in fetches] == ["about"]

@@ -131,6 +131,24 @@ def stored_capture_keys(path: str | os.PathLike | None) -> set[str]:
     return {row[0] for row in db.execute("select capture_id from captures")}
 
 
+def stored_digests(path: str | os.PathLike | None) -> set[tuple[str, str]]:
+    """(url_key, digest) pairs already stored: the same content of the same URL, whatever its time."""
+    if not path or not Path(path).exists():
+        return set()
+    db = sqlite_utils.Database(path)
+    if not db["captures"].exists():
+        return set()
+    return {(row[0], row[1]) for row in db.execute("select url_key, digest from captures where digest is not null")}
+
+
+def latest_content_hash(db: sqlite_utils.Database, url_key: str) -> str | None:
+    """The content hash of the newest stored document of a URL."""
+    row = db.execute(
+        "select d.content_hash from documents d join captures c using (capture_id) "
+        "where c.url_key = ? order by c.timestamp desc limit 1", [url_key]).fetchone()
+    return row[0] if row else None
+
+
 def capture_row(capture: Capture, **extra) -> dict:
     return {
         "capture_id": capture.key,
