@@ -1,6 +1,7 @@
 """Keep the raw bytes of every capture in a WARC file, so that any stored capture can be
 re-extracted later without the network. One gzip WARC file per crawl run and spider; each item
-gets the file name, offset and length of its record.
+gets the file name, offset and length of its record. Items that already point at a WARC record
+(read from local WARC files) are not written again.
 
 Settings: WINNOW_WARC_ENABLED (default True), WINNOW_WARC_DIR (default "warcs").
 """
@@ -48,8 +49,8 @@ class WarcWriterPipeline:
         self._writer.write_record(info)
 
     def process_item(self, item):
-        if not isinstance(item, CaptureItem):
-            return item
+        if not isinstance(item, CaptureItem) or item.warc_file is not None:
+            return item  # nothing to keep, or its raw bytes are kept already (the warc spider's input)
         if self._writer is None:
             self._open_file()
         headers = [(k, v) for k, v in item.fetch_headers if k.lower() not in _DROP_HEADERS]

@@ -103,3 +103,12 @@ def test_a_live_page_with_unchanged_text_adds_no_new_version(tmp_path):
     db = open_db(tmp_path / "w.db")
     assert [c["timestamp"] for c in db["captures"].rows_where(order_by="timestamp")] == ["20261120000000", "20261124000000"]
     assert db["documents"].count == 2 and stats.get_value("winnow/unchanged") == 1
+
+
+def test_captures_read_from_a_warc_are_not_copied_again(tmp_path):
+    pipeline = WarcWriterPipeline(str(tmp_path / "warcs"), "warc")
+    pipeline.open_spider()
+    kept = pipeline.process_item(item(warc_file="input.warc.gz", warc_offset=123, warc_length=456))
+    pipeline.close_spider()
+    assert (kept.warc_file, kept.warc_offset, kept.warc_length) == ("input.warc.gz", 123, 456)
+    assert not (tmp_path / "warcs").exists() or not list((tmp_path / "warcs").iterdir())
