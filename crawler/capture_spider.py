@@ -107,6 +107,9 @@ class CdxCaptureSpider(scrapy.Spider):
             errback=self.on_error,
             cb_kwargs={"row": row},
             meta={"winnow_stage": "fetch"},
+            # each CDX row is fetched once anyway; without the filter a redirect cycle reaches the
+            # redirect limit and is recorded as an error instead of vanishing
+            dont_filter=True,
         )
 
     def parse_capture(self, response, row: CdxRow):

@@ -36,6 +36,25 @@ HTTPCACHE_IGNORE_HTTP_CODES = [429, 500, 502, 503, 504]
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 
+# Politeness towards archives that rate-limit (crawler/middlewares.py). In the response chain Scrapy
+# calls the higher number first: the guard counts every 429, then RetryAfter, then Scrapy's Retry (550).
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.RetryAfterMiddleware": 560,
+    "crawler.middlewares.RateLimitGuardMiddleware": 570,
+}
+# Honour Retry-After (seconds or HTTP date) on these answers: hold the request's whole download slot
+# that long, then retry. Scrapy's RetryMiddleware ignores the header (scrapy issue 3849).
+WINNOW_RETRY_AFTER_ENABLED = True
+WINNOW_RETRY_AFTER_HTTP_CODES = [429, 503]
+WINNOW_RETRY_AFTER_MAX = 600  # longest hold, seconds; longer asks are capped
+WINNOW_RETRY_AFTER_TIMES = 3  # Retry-After retries per request, then RetryMiddleware as usual
+# Repeated 429s from one slot: double its delay, then stop the crawl (finish_reason "rate_limited")
+# with an error naming the host, rather than hammer it or end as if done.
+WINNOW_429_GUARD_ENABLED = True
+WINNOW_429_BACKOFF_AFTER = 2  # consecutive 429s before the slot delay starts doubling (floor 1 s)
+WINNOW_429_MAX_DELAY = 300  # ceiling of the backed-off delay, seconds
+WINNOW_429_STOP_AFTER = 6  # consecutive 429s that stop the crawl
+
 # Scheduled, unattended runs: no remote-control port, no telnet console.
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
