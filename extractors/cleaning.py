@@ -184,6 +184,10 @@ def normalise(text: str) -> str:
 _ENDS_SENTENCE = re.compile(r"[.!?:;)\]\"'”’»]\s*$")
 _ENDS_ELLIPSIS = re.compile(r"(?:\.\.\.|…|\[\.\.\.\])\s*$")
 MIN_DUPLICATE_CHARS = 40
+# Short lines legitimately repeat in structured pages (a recipe's "1 cup rice", an interview's
+# questions listed before they are answered): an exact copy shorter than this goes only when it
+# follows its twin directly.
+MIN_DISTANT_DUPLICATE_CHARS = 80
 
 
 def _truncation_plausible(short_text: str) -> bool:
@@ -206,7 +210,7 @@ def deduplicate(paras: list[_Para]) -> tuple[list[_Para], list[Removal]]:
         key = norm[:MIN_DUPLICATE_CHARS]
         matched = False
         for slot, (index, other) in enumerate(clusters.get(key, [])):
-            if norm == other:
+            if norm == other and (len(norm) >= MIN_DISTANT_DUPLICATE_CHARS or index == len(kept) - 1):
                 removals.append(Removal("duplicate", "duplicate.exact", para.text, para.position))
                 matched = True
             elif other.startswith(norm) and _truncation_plausible(para.text):

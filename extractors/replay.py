@@ -253,6 +253,8 @@ def strip_replay(text: str, replay_hint: bool = False) -> tuple[object | None, R
     if tree is None:
         return None, info
     _remove_elements(tree, info)
+    # no comment is page text, and trafilatura loses the text after a comment inside a paragraph
+    etree.strip_tags(tree, etree.Comment)
     unrewrite_links(tree, replay=replay_hint or info.archive is not None)
     for link in tree.iter("link"):
         if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
