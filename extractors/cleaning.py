@@ -174,11 +174,13 @@ def _whole_rules(index: int, text: str, first_kept: bool) -> str | None:
     return None
 
 
+_NOT_WORD = re.compile(r"[^\w\s]+")
+
+
 def normalise(text: str) -> str:
-    """Comparison form: NFKC, casefold, punctuation out, whitespace collapsed."""
+    """Comparison form: NFKC, casefold, punctuation and symbols out, whitespace collapsed."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
-    return " ".join(text.split())
+    return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
 _ENDS_SENTENCE = re.compile(r"[.!?:;)\]\"'”’»]\s*$")

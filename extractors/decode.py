@@ -71,13 +71,22 @@ def decode_bytes(data: bytes) -> str:
     return data.decode("latin-1")  # unreachable in practice; never fails
 
 
+# UTF-8 read as cp1252/latin-1 leaves a lead byte (Â-ô) followed by a continuation byte or one of
+# cp1252's punctuation stand-ins. ftfy's own check is slow on whole pages, so it runs only when
+# this cheap one finds a candidate.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
+
+
 def clean_text(text: str) -> str:
     """ftfy's encoding repair (mojibake only, no cosmetic changes), control characters out, NFC."""
     if not text:
         return ""
     text = _CONTROL.sub("", text)
     try:
-        text = ftfy.fix_encoding(text)
+        if _MOJIBAKE_HINT.search(text):
+            text = ftfy.fix_encoding(text)
     except Exception:  # noqa: BLE001 - ftfy must never stop an extraction
         pass
     return unicodedata.normalize("NFC", text)

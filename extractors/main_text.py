@@ -152,8 +152,8 @@ def page_title(tree) -> str | None:
     return None
 
 
-def main_paragraphs(tree, url: str | None = None) -> tuple[list[str], str | None, list[str]]:
-    """(paragraphs, title, flags)."""
+def main_paragraphs(tree, url: str | None = None) -> tuple[list[str], str | None, list[str], str | None]:
+    """(paragraphs, title, flags, the date trafilatura's metadata found or None)."""
     flags: list[str] = []
     paragraphs, meta = trafilatura_paragraphs(tree, url)
     if not paragraphs:
@@ -161,4 +161,4 @@ def main_paragraphs(tree, url: str | None = None) -> tuple[list[str], str | None
         if paragraphs:
             flags.append("fallback-extraction")
     title = meta.get("title") or page_title(tree)
-    return paragraphs, (_collapse(title) if title else None), flags
+    return paragraphs, (_collapse(title) if title else None), flags, meta.get("date")

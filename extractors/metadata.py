@@ -107,7 +107,7 @@ def _identifier():
 
 def detect_language(text: str) -> tuple[str | None, float | None]:
     """(ISO 639-1 code, probability 0..1) or (None, None) when the text has too few letters."""
-    sample = (text or "")[:20000]
+    sample = (text or "")[:5000]  # enough for a confident guess; classify time grows with length
     if sum(ch.isalpha() for ch in sample[:2000]) < 20:
         return None, None
     language, score = _identifier().classify(sample)
@@ -150,28 +150,29 @@ def fallback_date(paragraphs: list[str], max_date: str | None = None) -> str | N
 
 
 def find_published(tree=None, paragraphs: list[str] | None = None, capture_time: str | None = None,
-                   url: str | None = None) -> str | None:
-    """Publication date with htmldate (max_date = capture date), else a visible date on a short line."""
+                   url: str | None = None, page_date: str | None = None) -> str | None:
+    """Publication date, never after the capture: the date trafilatura's metadata found, else
+    htmldate's quick search (meta tags, <time>, URL), else a visible date on a short line.
+
+    htmldate's extensive search is left out: it hands page text to dateparser, which cost 150 ms a
+    page on the benchmark, ten times the rest of the extraction.
+    """
     max_date = capture_time[:10] if capture_time else None
     paragraphs = paragraphs or []
-    if tree is None:  # a text dump: only a date standing on its own short line is trusted
-        return fallback_date(paragraphs, max_date)
-    try:
-        from htmldate import find_date
+    if page_date and (not max_date or page_date[:10] <= max_date):
+        return page_date[:10]
+    if tree is not None:
+        try:
+            from htmldate import find_date
 
-        if tree is None:
-            body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs[:200])
-            source = f"<html><body>{body}</body></html>"
-        else:
-            source = deepcopy(tree)
-        kwargs = {"extensive_search": True, "original_date": True}
-        if max_date:
-            kwargs["max_date"] = max_date
-        if url:
-            kwargs["url"] = url
-        found = find_date(source, **kwargs)
-        if found:
-            return found
-    except Exception:  # noqa: BLE001 - a date is a bonus, never a failure
-        pass
+            kwargs = {"extensive_search": False, "original_date": True}
+            if max_date:
+                kwargs["max_date"] = max_date
+            if url:
+                kwargs["url"] = url
+            found = find_date(deepcopy(tree), **kwargs)
+            if found:
+                return found
+        except Exception:  # noqa: BLE001 - a date is a bonus, never a failure
+            pass
     return fallback_date(paragraphs, max_date)

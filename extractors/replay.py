@@ -32,12 +32,6 @@ _BLOCKS = [
     ("replay.wayback-end-comment", "replay-insert",
      re.compile(r"<!--\s*End Wayback Rewrite JS Include\s*-->", re.I)),
 ]
-_MARKERS = {
-    "wayback": re.compile(r"BEGIN WAYBACK TOOLBAR INSERT|id=[\"']wm-ipp|__wm\.(?:init|wombat)|web\.archive\.org/web/|"
-                          r"FILE ARCHIVED ON .{0,80}INTERNET ARCHIVE|web-static\.archive\.org", re.I),
-    "archive-it": re.compile(r"wm-disclaim|using\s+Archive-It|wayback\.archive-it\.org|qaMissingUrlsDiv", re.I),
-    "pywb": re.compile(r"<!--\s*WB Insert\s*-->|wbinfo\.", re.I),
-}
 _WBINFO = re.compile(r"wbinfo\.(?P<key>url|timestamp|coll|prefix|is_live|top_url)\s*=\s*(?P<q>[\"'])(?P<value>[^\"']*)(?P=q)")
 _WOMBAT_INIT = re.compile(
     r"WB_wombat_Init\s*\(\s*[\"'](?P<prefix>[^\"']*)[\"']\s*,\s*[\"'](?P<ts>\d{4,14})[\"']\s*(?:,\s*[\"'](?P<host>[^\"']*)[\"'])?")
@@ -91,10 +85,31 @@ def _visible(fragment: str) -> str:
     return text
 
 
+# Lowercase strings of which every replay insert holds at least one: a page without any of them
+# is not a replay, and the slower checks are skipped.
+_REPLAY_HINTS = ("wayback", "wm-ipp", "__wm.", "web.archive.org", "file archived on", "archive-it",
+                 "wm-disclaim", "qamissingurlsdiv", "wb insert", "wbinfo", "wombat", "/_static/")
+
+
+def looks_replayed(text: str) -> bool:
+    lowered = text.lower()
+    return any(hint in lowered for hint in _REPLAY_HINTS)
+
+
+# Substrings (lowercase) that name each replay system's insert; Archive-It first (it is also a wayback).
+_ARCHIVE_HINTS = {
+    "archive-it": ("wm-disclaim", "using archive-it", "wayback.archive-it.org", "qamissingurlsdiv"),
+    "wayback": ("begin wayback toolbar insert", "id=\"wm-ipp", "id='wm-ipp", "__wm.init", "__wm.wombat",
+                "web.archive.org/web/", "web-static.archive.org", "and retrieved from the"),
+    "pywb": ("wb insert", "wbinfo."),
+}
+
+
 def detect_archive(text: str) -> str | None:
     """"archive-it", "wayback" or "pywb" from the markup; Archive-It first (it is also a wayback)."""
-    for name in ("archive-it", "wayback", "pywb"):
-        if _MARKERS[name].search(text):
+    lowered = text.lower()
+    for name, hints in _ARCHIVE_HINTS.items():
+        if any(hint in lowered for hint in hints):
             return name
     return None
 
@@ -191,7 +206,7 @@ def _remove_elements(tree, info: ReplayInfo) -> None:
         if element.getparent() is None:
             continue
         src = element.get("src") or (element.get("href") if element.tag == "link" else "") or ""
-        body = element.text or ""
+        body = (element.text or "")[:4000]  # inserts are short; a site's own big script need not be read
         if (src and _INSERT_SCRIPT_SRC.search(src)) or (
                 element.tag in ("script", "style") and _INSERT_SCRIPT_TEXT.search(body)):
             info.removals.append(Removal("replay-insert", "replay.script", src or body[:200].strip(), -1))
@@ -209,6 +224,9 @@ def _remove_elements(tree, info: ReplayInfo) -> None:
             _drop_element(comment)
 
 
+_REPLAY_SEGMENT = re.compile(r"/\d{4,14}(?:[a-z]{2}_)?/")
+
+
 def unrewrite_url(value: str, replay: bool) -> str | None:
     """The original URL behind a rewritten link, or None when it is not rewritten."""
     value = value.strip()
@@ -218,6 +236,8 @@ def unrewrite_url(value: str, replay: bool) -> str | None:
     if host and not _ARCHIVE_HOSTS.search(host):
         return None
     if not host and not replay:
+        return None
+    if not _REPLAY_SEGMENT.search(value):
         return None
     address = parse_replay_url(value)
     if address is None:
@@ -244,18 +264,22 @@ def unrewrite_links(tree, replay: bool) -> int:
 def strip_replay(text: str, replay_hint: bool = False) -> tuple[object | None, ReplayInfo]:
     """(cleaned lxml tree or None, facts and removals)."""
     info = ReplayInfo()
-    head, tail = text[:300000], text[-20000:]
-    info.archive = detect_archive(head) or detect_archive(tail)
-    read_script_facts(head, info)
-    read_script_facts(tail, info)
-    text = _remove_blocks(text, info)
+    replayed = looks_replayed(text)
+    if replayed:
+        head, tail = text[:300000], text[-20000:]
+        info.archive = detect_archive(head) or detect_archive(tail)
+        read_script_facts(head, info)
+        read_script_facts(tail, info)
+        text = _remove_blocks(text, info)
     tree = parse_html(text)
     if tree is None:
         return None, info
-    _remove_elements(tree, info)
+    if replayed:
+        _remove_elements(tree, info)
     # no comment is page text, and trafilatura loses the text after a comment inside a paragraph
     etree.strip_tags(tree, etree.Comment)
-    unrewrite_links(tree, replay=replay_hint or info.archive is not None)
+    if replayed or replay_hint:  # links to archive hosts are among the hints: nothing to undo otherwise
+        unrewrite_links(tree, replay=replay_hint or info.archive is not None)
     for link in tree.iter("link"):
         if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
             info.canonical = link.get("href").strip()
