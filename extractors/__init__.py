@@ -84,7 +84,7 @@ def _facts_from_capture(capture: Capture | None) -> dict:
 
 
 def _document(paragraphs: list[str], removals: list[Removal], flags: list[str], *, title: str | None,
-              facts: dict, original: list[str], tree=None, page_date: str | None = None) -> Document:
+              facts: dict, original: list[str], tree=None) -> Document:
     text = "\n\n".join(paragraphs)
     if not text:
         flags = flags + ["empty"] if "empty" not in flags else flags
@@ -96,7 +96,7 @@ def _document(paragraphs: list[str], removals: list[Removal], flags: list[str], 
     language, score = detect_language(text) if text else (None, None)
     published = None
     if text:
-        published = find_published(tree, paragraphs, capture_time, facts.get("original_url"), page_date)
+        published = find_published(tree, paragraphs, capture_time, facts.get("original_url"))
     return Document(
         text=text,
         title=title,
@@ -173,10 +173,10 @@ def _extract_html(data: bytes, capture: Capture | None) -> Document:
     facts = _merge(primary, _info_facts(info))
     if tree is None:
         return _empty(capture, [], info.removals, facts)
-    paragraphs, title, flags, page_date = main_paragraphs(tree, facts.get("original_url"))
+    paragraphs, title, flags = main_paragraphs(tree, facts.get("original_url"))
     kept, removals = clean_paragraphs(paragraphs)
     return _document(kept, info.removals + removals, flags, title=title, facts=facts, original=paragraphs,
-                     tree=tree, page_date=page_date)
+                     tree=tree)
 
 
 def extract_text(text: str, capture: Capture | None = None) -> Document:

@@ -88,27 +88,30 @@ def etree_wrap(element):
     return wrapper
 
 
-def trafilatura_paragraphs(tree, url: str | None = None) -> tuple[list[str], dict]:
-    """(paragraphs, metadata dict with title/date/...) from trafilatura; ([], {}) when it finds nothing."""
+def trafilatura_paragraphs(tree, url: str | None = None) -> list[str]:
+    """Paragraphs of the main text by trafilatura; [] when it finds nothing.
+
+    Its metadata pass is off (a third of its time): the title is read by `page_title`, the date by
+    htmldate in metadata.py.
+    """
     import trafilatura
 
     try:
         result = trafilatura.bare_extraction(
             deepcopy(tree), url=url, include_tables=True, include_comments=False, include_formatting=False,
-            include_links=False, include_images=False, deduplicate=False, favor_precision=True, with_metadata=True,
+            include_links=False, include_images=False, deduplicate=False, favor_precision=True, with_metadata=False,
         )
     except Exception:  # noqa: BLE001 - a trafilatura crash means "use the fallback"
-        return [], {}
+        return []
     if result is None:
-        return [], {}
-    meta = {"title": getattr(result, "title", None), "date": getattr(result, "date", None)}
+        return []
     body = getattr(result, "body", None)
     paragraphs: list[str] = []
     if body is not None and len(body):
         _blocks(body, paragraphs)
     elif getattr(result, "text", None):
         paragraphs = [line.strip() for line in result.text.split("\n") if line.strip()]
-    return paragraphs, meta
+    return paragraphs
 
 
 def fallback_paragraphs(tree) -> list[str]:
@@ -143,22 +146,30 @@ def fallback_paragraphs(tree) -> list[str]:
 
 
 def page_title(tree) -> str | None:
-    for path in (".//title", ".//h1"):
-        element = tree.find(path)
-        if element is not None:
-            text = _collapse(element.text_content())
-            if text:
-                return text
-    return None
+    """og:title, else trafilatura's choice (a lone <h1>, title meta tags, <title> without the site
+    name), else the <title> as it is."""
+    from trafilatura.metadata import extract_title
+
+    for meta in tree.iterfind(".//meta"):
+        if (meta.get("property") or meta.get("name") or "").lower() == "og:title" and (meta.get("content") or "").strip():
+            return meta.get("content")
+    try:
+        title = extract_title(tree)
+    except Exception:  # noqa: BLE001 - no title is better than no document
+        title = None
+    if title:
+        return title
+    element = tree.find(".//title")
+    return element.text_content() if element is not None else None
 
 
-def main_paragraphs(tree, url: str | None = None) -> tuple[list[str], str | None, list[str], str | None]:
-    """(paragraphs, title, flags, the date trafilatura's metadata found or None)."""
+def main_paragraphs(tree, url: str | None = None) -> tuple[list[str], str | None, list[str]]:
+    """(paragraphs, title, flags)."""
     flags: list[str] = []
-    paragraphs, meta = trafilatura_paragraphs(tree, url)
+    paragraphs = trafilatura_paragraphs(tree, url)
     if not paragraphs:
         paragraphs = fallback_paragraphs(tree)
         if paragraphs:
             flags.append("fallback-extraction")
-    title = meta.get("title") or page_title(tree)
-    return paragraphs, (_collapse(title) if title else None), flags, meta.get("date")
+    title = page_title(tree)
+    return paragraphs, (_collapse(title) if title else None), flags

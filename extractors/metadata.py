@@ -150,17 +150,15 @@ def fallback_date(paragraphs: list[str], max_date: str | None = None) -> str | N
 
 
 def find_published(tree=None, paragraphs: list[str] | None = None, capture_time: str | None = None,
-                   url: str | None = None, page_date: str | None = None) -> str | None:
-    """Publication date, never after the capture: the date trafilatura's metadata found, else
-    htmldate's quick search (meta tags, <time>, URL), else a visible date on a short line.
+                   url: str | None = None) -> str | None:
+    """Publication date, never after the capture: htmldate's quick search (meta tags, <time>, URL),
+    else a visible date on a short line.
 
     htmldate's extensive search is left out: it hands page text to dateparser, which cost 150 ms a
     page on the benchmark, ten times the rest of the extraction.
     """
     max_date = capture_time[:10] if capture_time else None
     paragraphs = paragraphs or []
-    if page_date and (not max_date or page_date[:10] <= max_date):
-        return page_date[:10]
     if tree is not None:
         try:
             from htmldate import find_date
