@@ -232,6 +232,29 @@ def deduplicate(paras: list[_Para]) -> tuple[list[_Para], list[Removal]]:
     return [p for p in kept if p is not None], removals
 
 
+def cut_repeated_tails(paras: list[_Para]) -> tuple[list[_Para], list[Removal]]:
+    """A paragraph that ends with a copy, whole or cut off, of its own beginning or of an earlier
+    paragraph keeps only its own text: pages glue such copies onto the paragraph before them."""
+    removals: list[Removal] = []
+    out: list[_Para] = []
+    for para in paras:
+        text = para.text
+        for earlier in [None] + [p.text for p in out]:
+            source = text if earlier is None else earlier
+            key = source[:MIN_DUPLICATE_CHARS]
+            start = text.find(key, 1) if len(key) == MIN_DUPLICATE_CHARS else -1
+            if start <= 0 or not _ENDS_SENTENCE.search(text[:start]):
+                continue
+            tail = normalise(text[start:])
+            original = normalise(text[:start] if earlier is None else earlier)
+            if tail == original or (original.startswith(tail) and _truncation_plausible(text[start:])):
+                removals.append(Removal("duplicate", "duplicate.repeated-tail", text[start:].strip(), para.position))
+                text = text[:start].rstrip()
+                break
+        out.append(_Para(para.position, text))
+    return out, removals
+
+
 def clean_paragraphs(paragraphs: list[str]) -> tuple[list[str], list[Removal]]:
     """Apply the rules in order; return (kept paragraphs, removals with pre-cleaning positions)."""
     removals: list[Removal] = []
@@ -267,7 +290,9 @@ def clean_paragraphs(paragraphs: list[str]) -> tuple[list[str], list[Removal]]:
             removals.append(Removal("placeholder", "filler.latin-tail", tail, position))
             text = real
         kept.append(_Para(position, text))
-    # 5. duplicates
+    # 5. duplicates: copies glued to a paragraph's end, then whole paragraphs
+    kept, tail_removals = cut_repeated_tails(kept)
+    removals.extend(tail_removals)
     kept, duplicate_removals = deduplicate(kept)
     removals.extend(duplicate_removals)
     removals.sort(key=lambda r: r.position)

@@ -113,3 +113,22 @@ def test_decoding():
     assert decode_html(b"<p>Caf\xe9 \x93q\x94</p>") == "<p>Café “q”</p>"
     assert decode_html("<p>CafÃ©</p>".encode("utf-8")) == "<p>Café</p>"  # mojibake repaired
     assert decode_html("<p>x\u00a0y</p>".encode("utf-16")) == "<p>x\u00a0y</p>"
+
+
+def test_copies_glued_to_the_end_of_a_paragraph_are_cut():
+    from extractors.cleaning import clean_paragraphs
+
+    first = "Stadia, Google's streaming gaming platform, launches today. Is it the first step to a new era?"
+    own = "Stadia's performance is promising at worst, and impressive at best, says our reviewer."
+    paragraphs = [first, own + " " + own, "If you are on the fence, wait for reviews. " + first[:72]]
+    kept, removed = clean_paragraphs(paragraphs)
+    assert kept == [first, own, "If you are on the fence, wait for reviews."]
+    assert [(r.rule, r.position) for r in removed] == [("duplicate.repeated-tail", 1), ("duplicate.repeated-tail", 2)]
+
+
+def test_a_paragraph_quoting_another_is_left_alone():
+    from extractors.cleaning import clean_paragraphs
+
+    first = "The conference focused on the importance of EMIS in improving the delivery of quality education."
+    quoting = "As the organisers put it: The conference focused on the importance of EMIS in improving the delivery of quality education, and more."
+    assert clean_paragraphs([first, quoting])[0] == [first, quoting]
