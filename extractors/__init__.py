@@ -29,7 +29,7 @@ import hashlib
 import re
 
 from extractors.capture import Capture, Document, Removal
-from extractors.cleaning import clean_paragraphs, placeholder_share
+from extractors.cleaning import clean_positioned, placeholder_share
 from extractors.decode import decode_html
 from extractors.main_text import main_paragraphs
 from extractors.metadata import detect_language, event_fields, find_published
@@ -144,10 +144,14 @@ def _info_facts(info: ReplayInfo) -> dict:
     return {k: v for k, v in facts.items() if v}
 
 
-def extract_html(data: bytes, capture: Capture | None = None) -> Document:
-    """HTML bytes (raw or as a replay system served them) + what is known of the capture -> Document."""
+def extract_html(data: bytes, capture: Capture | None = None, trace: list | None = None) -> Document:
+    """HTML bytes (raw or as a replay system served them) + what is known of the capture -> Document.
+
+    `trace`, when given, receives the kept paragraphs with their positions before cleaning, so that
+    `explain` can interleave them with the removals.
+    """
     try:
-        return _extract_html(data, capture)
+        return _extract_html(data, capture, trace)
     except Exception:  # noqa: BLE001 - extraction never raises; the flag says it failed
         try:
             return _empty(capture, ["extraction-error"])
@@ -158,7 +162,7 @@ def extract_html(data: bytes, capture: Capture | None = None) -> Document:
                             extractor_version=EXTRACTOR_VERSION, flags=["empty", "extraction-error"])
 
 
-def _extract_html(data: bytes, capture: Capture | None) -> Document:
+def _extract_html(data: bytes, capture: Capture | None, trace: list | None = None) -> Document:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         data = str(data).encode("utf-8", "replace") if data is not None else b""
     text = decode_html(bytes(data))
@@ -174,13 +178,16 @@ def _extract_html(data: bytes, capture: Capture | None) -> Document:
     if tree is None:
         return _empty(capture, [], info.removals, facts)
     paragraphs, title, flags = main_paragraphs(tree, facts.get("original_url"))
-    kept, removals = clean_paragraphs(paragraphs)
-    return _document(kept, info.removals + removals, flags, title=title, facts=facts, original=paragraphs,
-                     tree=tree)
+    kept, removals = clean_positioned(paragraphs)
+    if trace is not None:
+        trace.extend(kept)
+    return _document([p.text for p in kept], info.removals + removals, flags, title=title, facts=facts,
+                     original=paragraphs, tree=tree)
 
 
-def extract_text(text: str, capture: Capture | None = None) -> Document:
-    """A plain-text dump (one paragraph per line) + what is known of the capture -> Document."""
+def extract_text(text: str, capture: Capture | None = None, trace: list | None = None) -> Document:
+    """A plain-text dump (one paragraph per line) + what is known of the capture -> Document
+    (`trace` as for extract_html)."""
     try:
         if isinstance(text, (bytes, bytearray)):
             text = bytes(text).decode("utf-8", "replace")
@@ -188,7 +195,9 @@ def extract_text(text: str, capture: Capture | None = None) -> Document:
         facts = _merge(_facts_from_capture(capture), dump_facts(paragraphs))
         if not paragraphs:
             return _empty(capture, [], facts=facts)
-        kept, removals = clean_paragraphs(paragraphs)
-        return _document(kept, removals, [], title=None, facts=facts, original=paragraphs)
+        kept, removals = clean_positioned(paragraphs)
+        if trace is not None:
+            trace.extend(kept)
+        return _document([p.text for p in kept], removals, [], title=None, facts=facts, original=paragraphs)
     except Exception:  # noqa: BLE001
         return _empty(None, ["extraction-error"])

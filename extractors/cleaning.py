@@ -257,6 +257,12 @@ def cut_repeated_tails(paras: list[_Para]) -> tuple[list[_Para], list[Removal]]:
 
 def clean_paragraphs(paragraphs: list[str]) -> tuple[list[str], list[Removal]]:
     """Apply the rules in order; return (kept paragraphs, removals with pre-cleaning positions)."""
+    kept, removals = clean_positioned(paragraphs)
+    return [p.text for p in kept], removals
+
+
+def clean_positioned(paragraphs: list[str]) -> tuple[list[_Para], list[Removal]]:
+    """As clean_paragraphs, with each kept paragraph's position before cleaning."""
     removals: list[Removal] = []
     kept: list[_Para] = []
     for position, raw in enumerate(paragraphs):
@@ -296,7 +302,7 @@ def clean_paragraphs(paragraphs: list[str]) -> tuple[list[str], list[Removal]]:
     kept, duplicate_removals = deduplicate(kept)
     removals.extend(duplicate_removals)
     removals.sort(key=lambda r: r.position)
-    return [p.text for p in kept], removals
+    return kept, removals
 
 
 PLACEHOLDER_RULES = ("placeholder.", "filler.")

@@ -69,3 +69,23 @@ def test_a_bad_file_is_reported_and_the_others_still_extracted(tmp_path):
 def test_search_without_database_says_what_to_do(tmp_path):
     result = CliRunner().invoke(cli, ["search", "x", "--db", str(tmp_path / "none.db")])
     assert result.exit_code != 0 and "winnow crawl" in result.output
+
+
+def test_explain_marks_each_removal_in_place_with_its_rule():
+    result = run("extract", "--explain", SEEDS / "000_dfd46ab53c238e84.txt")
+    assert result.exit_code == 0
+    blocks = result.output.split("\n\n")
+    mission = next(i for i, b in enumerate(blocks) if b.startswith("A wide range of Member States"))
+    assert blocks[mission + 1].startswith("- [placeholder: filler.latin-tail] Vestibulum non molestie quam.")
+    assert blocks[mission - 2].startswith("- [placeholder: placeholder.lorem-ipsum] Lorem ipsum")
+    assert "- [placeholder: placeholder.insert-text] insert text 2" in result.output
+    assert "Foreward" in blocks
+
+
+def test_explain_lists_archive_inserts_first_for_replayed_html():
+    page = FIXTURES / "replays" / "iite-strategy.archive-it.html"
+    result = run("extract", "--explain", page)
+    body = result.output.split("\n", 1)[1]
+    assert body.startswith("- [")
+    assert "- [banner: banner.archive-it-sentence] You are viewing an archived web page" in body
+    assert "According to its Statutes" in body

@@ -154,20 +154,29 @@ def schedule(config_file, every, systemd, install):
               help="Address the file was fetched from (e.g. a replay URL with its timestamp), so that the "
                    "original URL and capture time are known when the file alone does not say.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per document, one per line, in input order.")
-def extract(paths, url, as_json):
+@click.option("--explain", is_flag=True, help="Show the text with every removed segment marked in place: "
+              "\"- [kind: rule] text\" (archive inserts removed from the markup come first).")
+def extract(paths, url, as_json, explain):
     """Extract clean text from HTML files, WARC files or plain-text dumps (no network).
 
     Each document reports its source, title, original URL, capture time (ISO 8601 UTC), archive,
-    language, the text, and what was removed (kind, rule, text).
+    language, the text, and what was removed (kind, rule, text). With --explain (HTML files and text
+    dumps), the text is shown with each removed segment marked where it was, and the rule that
+    removed it.
     """
+    from winnow.explain import explain as explain_segments, render
     from winnow.inputs import read_path
 
     failed = False
     for path in paths:
         try:
-            for source, document in read_path(path, url):
+            trace: list = []
+            for source, document in read_path(path, url, trace):
                 record = {"source": source, **document.as_dict()}
-                if as_json:
+                if explain and trace:
+                    click.secho(f"== {source}", bold=True)
+                    click.echo(render(explain_segments(document, trace), style=click.style) + "\n")
+                elif as_json:
                     click.echo(json.dumps(record, ensure_ascii=False))
                 else:
                     _print_document(record)

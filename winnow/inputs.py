@@ -51,16 +51,17 @@ def sniff(head: bytes) -> str:
     return "text"
 
 
-def read_path(path: Path, url: str | None = None) -> Iterator[tuple[str, Document]]:
+def read_path(path: Path, url: str | None = None, trace: list | None = None) -> Iterator[tuple[str, Document]]:
+    """Documents of a file; `trace` (see extract_html) is filled for HTML files and text dumps."""
     with open(path, "rb") as handle:
         kind = sniff(handle.read(4096))
     if kind == "warc":
         yield from read_warc(path)
     elif kind == "html":
-        yield str(path), extract_html(path.read_bytes(), capture_from_url(url))
+        yield str(path), extract_html(path.read_bytes(), capture_from_url(url), trace)
     else:
         text = path.read_bytes().decode("utf-8", errors="replace")
-        yield str(path), extract_text(text, capture_from_url(url))
+        yield str(path), extract_text(text, capture_from_url(url), trace)
 
 
 def read_warc(path: Path) -> Iterator[tuple[str, Document]]:
