@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 
 from extractors.capture import Capture, Document
 
+# Media types of the captures that become documents.
+HTML_MIMES = frozenset({"text/html", "application/xhtml+xml"})
+
 
 @dataclass
 class CaptureItem:

@@ -5,7 +5,6 @@ import re
 import threading
 from copy import deepcopy
 from datetime import datetime, timezone
-from html import escape
 
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}

@@ -90,12 +90,6 @@ def timestamp_to_iso(timestamp: str | None) -> str | None:
     return moment.replace(tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def datetime_to_timestamp(moment: datetime) -> str:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y%m%d%H%M%S")
-
-
 def capture_key(archive: str | None, collection: str | None, timestamp: str | None, url: str | None) -> str | None:
     """A stable, readable identity for one capture: archive/collection/timestamp/surt."""
     if not url or not timestamp:

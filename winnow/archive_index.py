@@ -58,16 +58,15 @@ class CdxRecord:
         return asdict(self)
 
 
-def _sha1_base32(data: bytes) -> str:
+def sha1_base32(data: bytes) -> str:
+    """The payload digest as WARC files and CDX indexes write it (without "sha1:")."""
     return base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
 
 
-def _warc_date_to_timestamp(warc_date: str) -> str:
-    # "2015-12-14T14:45:00Z" or "...00.123456Z" -> "20151214144500"
+def warc_timestamp(warc_date: str | None) -> str | None:
+    """WARC-Date "2015-12-14T14:45:00Z" (or with fractions) -> "20151214144500"; None if unusable."""
     digits = re.sub(r"\D", "", warc_date or "")[:14]
-    if len(digits) != 14:
-        raise ValueError(f"bad WARC-Date {warc_date!r}")
-    return digits
+    return digits if len(digits) == 14 else None
 
 
 @dataclass(frozen=True)
@@ -123,17 +122,17 @@ def index_warc(path: str | os.PathLike) -> list[CdxRecord]:
         digest = digest.split(":", 1)[1] if digest.lower().startswith("sha1:") else digest
         content_type = (http.get_header("Content-Type") if http else None) or ""
         url = record.rec_headers.get_header("WARC-Target-URI")
-        try:
-            timestamp = _warc_date_to_timestamp(record.rec_headers.get_header("WARC-Date"))
-        except ValueError as exc:
-            raise ValueError(f"cannot index WARC file {path.name} ({path}): {exc}") from exc
+        timestamp = warc_timestamp(record.rec_headers.get_header("WARC-Date"))
+        if timestamp is None:
+            raise ValueError(f"cannot index WARC file {path.name} ({path}): bad WARC-Date "
+                             f"{record.rec_headers.get_header('WARC-Date')!r} at byte {entry.offset}")
         records.append(CdxRecord(
             urlkey=surt(url),
             timestamp=timestamp,
             url=url,
             mime=content_type.split(";", 1)[0].strip().lower() or "unk",
             status=int(http.get_statuscode() or 0) if http else 0,
-            digest=digest or _sha1_base32(entry.payload),
+            digest=digest or sha1_base32(entry.payload),
             length=entry.length,
             offset=entry.offset,
             filename=path.name,

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Iterator
-from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
 
 from extractors import extract_html, extract_text
 from extractors.capture import Capture, Document
-from extractors.urls import archive_of, datetime_to_timestamp, parse_replay_url
-from winnow.archive_index import read_warc as read_warc_records
+from extractors.urls import archive_of, parse_replay_url
+from winnow.archive_index import read_warc as read_warc_records, warc_timestamp
 
 _HTML_HINTS = (b"<!doctype", b"<html", b"<head", b"<body", b"<meta", b"<div", b"<p", b"<title", b"<!--")
 
@@ -77,7 +76,7 @@ def read_warc(path: Path) -> Iterator[tuple[str, Document]]:
         target = record.rec_headers.get_header("WARC-Target-URI")
         capture = capture_from_url(target)
         if capture is not None and capture.timestamp is None:
-            capture = Capture(original_url=capture.original_url, timestamp=_warc_timestamp(record),
+            capture = Capture(original_url=capture.original_url, timestamp=warc_timestamp(record.rec_headers.get_header("WARC-Date")),
                               archive="warc", digest=record.rec_headers.get_header("WARC-Payload-Digest"),
                               fetched_url=target, mime=mime)
         yield f"{path}#{entry.offset}", extract_html(entry.payload, capture)
@@ -89,11 +88,4 @@ def _mime(record) -> str | None:
     return value.split(";")[0].strip().lower() if value else None
 
 
-def _warc_timestamp(record) -> str | None:
-    value = record.rec_headers.get_header("WARC-Date")
-    if not value:
-        return None
-    try:
-        return datetime_to_timestamp(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError:
-        return None
+

@@ -26,8 +26,6 @@ Fetch errors become `ErrorItem`s; requests refused by robots.txt or offsite are 
 """
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from datetime import datetime, timezone
 from urllib.parse import urldefrag, urlsplit
@@ -42,9 +40,9 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from scrapy.utils.url import url_has_any_extension
 from w3lib.url import canonicalize_url
 
-from crawler.items import CaptureItem, ErrorItem
+from crawler.items import HTML_MIMES, CaptureItem, ErrorItem
+from winnow.archive_index import sha1_base32
 
-HTML_MIMES = frozenset({"text/html", "application/xhtml+xml"})
 # Scrapy's list (archives, images, audio, video, office, pdf, ...) and a few more non-pages
 BINARY_EXTENSIONS = sorted(set(IGNORED_EXTENSIONS) | {
     "gz", "tgz", "bz", "epub", "mobi", "woff", "woff2", "ttf", "otf", "eot", "avif", "heic", "mkv",
@@ -205,7 +203,7 @@ class SiteSpider(scrapy.Spider):
             timestamp=now.strftime("%Y%m%d%H%M%S"),
             archive=self.archive,
             collection=None,
-            digest=base64.b32encode(hashlib.sha1(response.body).digest()).decode("ascii"),
+            digest=sha1_base32(response.body),
             status=response.status,
             mime=mime or "text/html",
             fetched_url=response.url,

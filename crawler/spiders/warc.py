@@ -29,8 +29,6 @@ whose capture key is already stored in WINNOW_DB are skipped when WINNOW_SKIP_ST
 """
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 import shutil
 import struct
@@ -41,12 +39,11 @@ from pathlib import Path
 
 import scrapy
 
-from crawler.items import CaptureItem, ErrorItem
+from crawler.items import HTML_MIMES, CaptureItem, ErrorItem
 from extractors.urls import capture_key, timestamp_to_iso
-from winnow.archive_index import read_warc
+from winnow.archive_index import read_warc, sha1_base32, warc_timestamp
 from winnow.inputs import capture_from_url
 
-HTML_MIMES = frozenset({"text/html", "application/xhtml+xml"})
 WARC_SUFFIXES = (".warc", ".warc.gz")
 WACZ_SUFFIX = ".wacz"
 
@@ -180,8 +177,8 @@ class WarcSpider(scrapy.Spider):
             self._skip("status")
             return None
         target = (headers.get_header("WARC-Target-URI") or "").strip().strip("<>")
-        warc_timestamp = _warc_timestamp(headers.get_header("WARC-Date"))
-        if not target or not warc_timestamp:
+        record_time = warc_timestamp(headers.get_header("WARC-Date"))
+        if not target or not record_time:
             self._skip("no-target-or-date")
             return None
         if not entry.payload:
@@ -192,7 +189,7 @@ class WarcSpider(scrapy.Spider):
         if replay is not None and replay.timestamp:  # a replay URL: the capture it names
             original, timestamp, archive, coll = replay.original_url, replay.timestamp, replay.archive, replay.collection
         else:
-            original, timestamp, archive, coll = target, warc_timestamp, self.archive, collection
+            original, timestamp, archive, coll = target, record_time, self.archive, collection
         key = capture_key(archive, coll, timestamp, original)
         if key in self.stored_keys:
             self._inc("winnow/captures_already_stored")
@@ -217,7 +214,7 @@ class WarcSpider(scrapy.Spider):
             body=entry.payload,
             fetch_status=status if status is not None else 200,
             fetch_headers=fetch_headers,
-            fetched_at=timestamp_to_iso(warc_timestamp),
+            fetched_at=timestamp_to_iso(record_time),
             warc_file=pointer,
             warc_offset=base_offset + entry.offset,
             warc_length=entry.length,
@@ -261,21 +258,11 @@ def archive_stem(path: Path) -> str:
     return path.stem
 
 
-def sha1_base32(data: bytes) -> str:
-    return base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
-
-
 def _http_status(http) -> int | None:
     try:
         return int(http.get_statuscode()) if http else None
     except (TypeError, ValueError):
         return None
-
-
-def _warc_timestamp(warc_date: str | None) -> str | None:
-    """'2015-12-14T14:45:00Z' (or with fractions) -> '20151214144500'; None if unusable."""
-    digits = re.sub(r"\D", "", warc_date or "")[:14]
-    return digits if len(digits) == 14 else None
 
 
 def _statuses(value: str | None) -> frozenset[int] | None:
