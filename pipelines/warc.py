@@ -3,7 +3,11 @@ re-extracted later without the network. One gzip WARC file per crawl run and spi
 gets the file name, offset and length of its record. Items that already point at a WARC record
 (read from local WARC files) are not written again.
 
-Settings: WINNOW_WARC_ENABLED (default True), WINNOW_WARC_DIR (default "warcs").
+Files roll over: once a file reaches WINNOW_WARC_MAX_BYTES the next record starts a new file
+(…-00001.warc.gz, …-00002.warc.gz), so that files stay easy to move, check and re-read in parallel.
+
+Settings: WINNOW_WARC_ENABLED (default True), WINNOW_WARC_DIR (default "warcs"),
+WINNOW_WARC_MAX_BYTES (default 1 GB; 0 = never roll over).
 """
 from __future__ import annotations
 
@@ -23,10 +27,13 @@ _DROP_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 
 
 class WarcWriterPipeline:
-    def __init__(self, directory: str, spider_name: str):
+    def __init__(self, directory: str, spider_name: str, max_bytes: int = 1_000_000_000):
         self.directory = Path(directory)
         self.spider_name = spider_name
+        self.max_bytes = max_bytes
         self.path: Path | None = None
+        self._stem = ""
+        self._sequence = 0
         self._file = None
         self._writer: WARCWriter | None = None
 
@@ -34,15 +41,18 @@ class WarcWriterPipeline:
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("WINNOW_WARC_ENABLED", True):
             raise NotConfigured("WINNOW_WARC_ENABLED is off")
-        return cls(crawler.settings.get("WINNOW_WARC_DIR", "warcs"), crawler.spidercls.name)
+        return cls(crawler.settings.get("WINNOW_WARC_DIR", "warcs"), crawler.spidercls.name,
+                   crawler.settings.getint("WINNOW_WARC_MAX_BYTES", 1_000_000_000))
 
     def open_spider(self):
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
-        self.path = self.directory / f"winnow-{self.spider_name}-{stamp}-{os.getpid()}.warc.gz"
+        self._stem = f"winnow-{self.spider_name}-{stamp}-{os.getpid()}"
 
     def _open_file(self):
         # Opened on the first capture so that a run that fetched nothing leaves no empty file.
+        self.path = self.directory / f"{self._stem}-{self._sequence:05d}.warc.gz"
+        self._sequence += 1
         self._file = open(self.path, "ab")
         self._writer = WARCWriter(self._file, gzip=True)
         info = self._writer.create_warcinfo_record(self.path.name, {"software": "winnow 0.1", "format": "WARC File Format 1.1"})
@@ -51,6 +61,9 @@ class WarcWriterPipeline:
     def process_item(self, item):
         if not isinstance(item, CaptureItem) or item.warc_file is not None:
             return item  # nothing to keep, or its raw bytes are kept already (the warc spider's input)
+        if self._writer is not None and self.max_bytes and self._file.tell() >= self.max_bytes:
+            self._file.close()
+            self._writer = None
         if self._writer is None:
             self._open_file()
         headers = [(k, v) for k, v in item.fetch_headers if k.lower() not in _DROP_HEADERS]

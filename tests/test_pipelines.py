@@ -112,3 +112,16 @@ def test_captures_read_from_a_warc_are_not_copied_again(tmp_path):
     pipeline.close_spider()
     assert (kept.warc_file, kept.warc_offset, kept.warc_length) == ("input.warc.gz", 123, 456)
     assert not (tmp_path / "warcs").exists() or not list((tmp_path / "warcs").iterdir())
+
+
+def test_warc_files_roll_over_at_the_size_limit(tmp_path):
+    pipeline = WarcWriterPipeline(str(tmp_path / "warcs"), "wayback", max_bytes=1)
+    pipeline.open_spider()
+    stored = [pipeline.process_item(item(timestamp=f"2020010100000{i}")) for i in range(3)]
+    pipeline.close_spider()
+    files = sorted(p.name for p in (tmp_path / "warcs").iterdir())
+    assert len(files) == 3 and [f[-13:] for f in files] == ["00000.warc.gz", "00001.warc.gz", "00002.warc.gz"]
+    for record_item in stored:  # each pointer leads to its own record
+        with open(record_item.warc_file, "rb") as handle:
+            handle.seek(record_item.warc_offset)
+            assert next(iter(ArchiveIterator(handle))).content_stream().read() == BODY
