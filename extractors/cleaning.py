@@ -29,6 +29,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from extractors.capture import Removal
+from extractors.decode import normalise_paragraph
 from extractors.metadata import BANNER_START
 
 # --- banners and crumbs ---------------------------------------------------------------------------
@@ -266,7 +267,7 @@ def clean_positioned(paragraphs: list[str]) -> tuple[list[_Para], list[Removal]]
     removals: list[Removal] = []
     kept: list[_Para] = []
     for position, raw in enumerate(paragraphs):
-        text = raw.strip()
+        text = normalise_paragraph(raw)
         if not text:
             if raw:  # no-break spaces and the like: a layout crumb, recorded
                 removals.append(Removal("ui-crumb", "crumb.lone-symbol", raw, position))

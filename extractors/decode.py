@@ -92,6 +92,18 @@ def clean_text(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+# Invisible characters that only break words for matching and search: soft hyphen, zero-width
+# space, word joiner, BOM. ZWNJ/ZWJ (U+200C/D) stay: they spell Persian, Indic scripts and emoji.
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
+# No-break and other fixed-width spaces read as plain spaces; runs of space collapse to one.
+_SPACES = re.compile("[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+def normalise_paragraph(text: str) -> str:
+    """One paragraph's text as winnow stores it: NFC, invisible characters out, spaces collapsed."""
+    return unicodedata.normalize("NFC", _SPACES.sub(" ", _INVISIBLE.sub("", text)).strip())
+
+
 def decode_html(data: bytes) -> str:
     """Bytes of a page -> clean unicode text."""
     return clean_text(decode_bytes(data))

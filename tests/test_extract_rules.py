@@ -132,3 +132,14 @@ def test_a_paragraph_quoting_another_is_left_alone():
     first = "The conference focused on the importance of EMIS in improving the delivery of quality education."
     quoting = "As the organisers put it: The conference focused on the importance of EMIS in improving the delivery of quality education, and more."
     assert clean_paragraphs([first, quoting])[0] == [first, quoting]
+
+
+def test_paragraphs_are_normalised_for_search_and_comparison():
+    from extractors import extract_html, extract_text
+
+    dump = extract_text("Edu\u00adcation\u200b for\u00a0all  is  a right.\nCafe\u0301 culture.\n\u00a0\n")
+    assert dump.text == "Education for all is a right.\n\nCafé culture."
+    assert [r.rule for r in dump.removed] == ["crumb.lone-symbol"]  # the no-break-space line is recorded
+    page = extract_html("<html><body><article><p>Edu\u00adcation\u200b for\u00a0all is a human right and a common "
+                        "good, said the report.</p><p>Zero\u200dwidth joiners stay: they spell words.</p></article></body></html>".encode())
+    assert "Education for all is a human right" in page.text and "\u200d" in page.text
