@@ -96,7 +96,7 @@ def clean_text(text: str) -> str:
 # space, word joiner, BOM. ZWNJ/ZWJ (U+200C/D) stay: they spell Persian, Indic scripts and emoji.
 _INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
 # No-break and other fixed-width spaces read as plain spaces; runs of space collapse to one.
-_SPACES = re.compile("[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACES = re.compile("[\\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
 def normalise_paragraph(text: str) -> str:
