@@ -89,3 +89,18 @@ def test_explain_lists_archive_inserts_first_for_replayed_html():
     assert body.startswith("- [")
     assert "- [banner: banner.archive-it-sentence] You are viewing an archived web page" in body
     assert "According to its Statutes" in body
+
+
+def test_extract_wacz_reads_its_warc_files(tmp_path):
+    import zipfile
+
+    wacz = tmp_path / "sample.wacz"
+    with zipfile.ZipFile(wacz, "w") as package:
+        package.writestr("datapackage.json", '{"profile": "data-package", "resources": []}')
+        package.write(SAMPLE_ARCHIVE / "wayback.warc.gz", "archive/data.warc.gz")
+    records = [json.loads(line) for line in run("extract", wacz, "--json").output.splitlines()]
+    assert len(records) == 6 and all(r["source"].startswith(f"{wacz}#archive/data.warc.gz#") for r in records)
+    broken = tmp_path / "broken.wacz"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    result = CliRunner().invoke(cli, ["extract", str(broken)])
+    assert result.exit_code == 1 and "not a readable WACZ" in result.stderr

@@ -6,6 +6,9 @@ The kind of file is sniffed from its first bytes, not trusted from its name.
 from __future__ import annotations
 
 import gzip
+import shutil
+import tempfile
+import zipfile
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
@@ -36,7 +39,9 @@ def capture_from_url(url: str | None) -> Capture | None:
 
 
 def sniff(head: bytes) -> str:
-    """'warc', 'html' or 'text' from the first bytes of a file."""
+    """'wacz', 'warc', 'html' or 'text' from the first bytes of a file."""
+    if head[:4] == b"PK\x03\x04":
+        return "wacz"
     if head[:2] == b"\x1f\x8b":
         try:
             head = gzip.GzipFile(fileobj=BytesIO(head)).read(64)
@@ -54,13 +59,35 @@ def read_path(path: Path, url: str | None = None, trace: list | None = None) -> 
     """Documents of a file; `trace` (see extract_html) is filled for HTML files and text dumps."""
     with open(path, "rb") as handle:
         kind = sniff(handle.read(4096))
-    if kind == "warc":
+    if kind == "wacz":
+        yield from read_wacz(path)
+    elif kind == "warc":
         yield from read_warc(path)
     elif kind == "html":
         yield str(path), extract_html(path.read_bytes(), capture_from_url(url), trace)
     else:
         text = path.read_bytes().decode("utf-8", errors="replace")
         yield str(path), extract_text(text, capture_from_url(url), trace)
+
+
+def read_wacz(path: Path) -> Iterator[tuple[str, Document]]:
+    """The WARC files of a WACZ package (archive/*.warc[.gz]), each copied out to read it."""
+    try:
+        package = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as error:
+        raise ValueError(f"{path} is not a readable WACZ (zip) file: {error}") from error
+    with package, tempfile.TemporaryDirectory(prefix="winnow-wacz-") as folder:
+        members = sorted(n for n in package.namelist()
+                         if n.startswith("archive/") and n.endswith((".warc", ".warc.gz")))
+        if not members:
+            raise ValueError(f"{path} holds no archive/*.warc.gz: not a WACZ package")
+        for member in members:
+            copy = Path(folder) / Path(member).name
+            with package.open(member) as source, open(copy, "wb") as target:
+                shutil.copyfileobj(source, target)
+            for source_name, document in read_warc(copy):
+                yield f"{path}#{member}#{source_name.rsplit('#', 1)[1]}", document
+            copy.unlink()
 
 
 def read_warc(path: Path) -> Iterator[tuple[str, Document]]:
