@@ -157,7 +157,7 @@ def schedule(config_file, every, systemd, install):
 @click.option("--explain", is_flag=True, help="Show the text with every removed segment marked in place: "
               "\"- [kind: rule] text\" (archive inserts removed from the markup come first).")
 def extract(paths, url, as_json, explain):
-    """Extract clean text from HTML files, WARC files or plain-text dumps (no network).
+    """Extract clean text from HTML files, WARC or WACZ files, or plain-text dumps (no network).
 
     Each document reports its source, title, original URL, capture time (ISO 8601 UTC), archive,
     language, the text, and what was removed (kind, rule, text). With --explain (HTML files and text
