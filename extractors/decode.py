@@ -89,7 +89,8 @@ def clean_text(text: str) -> str:
             text = ftfy.fix_encoding(text)
     except Exception:  # noqa: BLE001 - ftfy must never stop an extraction
         pass
-    return unicodedata.normalize("NFC", text)
+    # most pages are NFC already, and the check is much cheaper than the normalisation
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 # Invisible characters that only break words for matching and search: soft hyphen, zero-width

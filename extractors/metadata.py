@@ -106,7 +106,7 @@ def _identifier():
 
 def detect_language(text: str) -> tuple[str | None, float | None]:
     """(ISO 639-1 code, probability 0..1) or (None, None) when the text has too few letters."""
-    sample = (text or "")[:5000]  # enough for a confident guess; classify time grows with length
+    sample = (text or "")[:2000]  # enough for a confident guess; classify time grows with length
     if sum(ch.isalpha() for ch in sample[:2000]) < 20:
         return None, None
     language, score = _identifier().classify(sample)
