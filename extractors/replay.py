@@ -114,7 +114,7 @@ def detect_archive(text: str) -> str | None:
 
 
 def read_script_facts(text: str, info: ReplayInfo) -> None:
-    """Capture facts from wbinfo, WB_wombat_Init, __wm.wombat and the FILE ARCHIVED comment."""
+    """Capture facts from wbinfo, WB_wombat_Init and __wm.wombat."""
     wbinfo = {m["key"]: m["value"] for m in _WBINFO.finditer(text)}
     if wbinfo.get("url"):
         info.merge({"original_url": wbinfo["url"]})
@@ -129,9 +129,7 @@ def read_script_facts(text: str, info: ReplayInfo) -> None:
         prefix = parse_replay_url(match["prefix"].rstrip("/") + f"/{match['ts']}/http://x.org/")
         if prefix and prefix.collection:
             info.merge({"collection": prefix.collection})
-    facts = parse_file_archived(text)
-    if facts:
-        info.merge({"timestamp": facts["timestamp"]})
+
 
 
 def _remove_blocks(text: str, info: ReplayInfo) -> str:
@@ -274,6 +272,9 @@ def strip_replay(text: str, replay_hint: bool = False) -> tuple[object | None, R
         info.archive = detect_archive(head) or detect_archive(tail)
         read_script_facts(head, info)
         read_script_facts(tail, info)
+        # the "FILE ARCHIVED ON" comment follows </html>
+        if facts := parse_file_archived(tail):
+            info.merge({"timestamp": facts["timestamp"]})
         text = _remove_blocks(text, info)
     tree = parse_html(text)
     if tree is None:
