@@ -57,6 +57,21 @@ def replay_url(archive_root: str, timestamp: str, original_url: str, modifier: s
     return f"{archive_root.rstrip('/')}/{timestamp}{modifier}/{original_url}"
 
 
+def canonical_url(url: str) -> str:
+    """The URL in a canonical form: scheme and host lowercased, default port and fragment dropped,
+    query arguments sorted, percent-encoding normalised (w3lib, as Scrapy's fingerprints use)."""
+    from w3lib.url import canonicalize_url
+
+    try:
+        url = canonicalize_url(url.strip())
+        parts = urlsplit(url)
+        if parts.port and parts.port == {"http": 80, "https": 443}.get(parts.scheme):
+            url = urlunsplit(parts._replace(netloc=parts.netloc.rsplit(":", 1)[0]))
+    except ValueError:
+        return url.strip()
+    return url
+
+
 def surt(url: str) -> str:
     """Sort-friendly URI Reordering Transform, the key CDX indexes sort and match on.
 

@@ -1,7 +1,7 @@
 """Replay URLs, SURT keys, capture keys and timestamps."""
 import pytest
 
-from extractors.urls import archive_of, capture_key, parse_replay_url, replay_url, surt, timestamp_to_iso
+from extractors.urls import archive_of, canonical_url, capture_key, parse_replay_url, replay_url, surt, timestamp_to_iso
 
 
 @pytest.mark.parametrize("url, expected", [
@@ -54,3 +54,8 @@ def test_capture_key_is_stable_across_url_spellings():
     b = capture_key("wayback", None, "20180501103000", "https://emis.org/a")
     assert a == b == "wayback/-/20180501103000/org,emis)/a"
     assert capture_key("wayback", None, None, "https://a.org/") is None
+
+
+def test_canonical_url():
+    assert canonical_url("HTTP://WWW.Example.org:80/a b?z=1&a=2#top") == "http://www.example.org/a%20b?a=2&z=1"
+    assert canonical_url("https://uil.unesco.org/event/x") == "https://uil.unesco.org/event/x"

@@ -18,13 +18,14 @@ from pathlib import Path
 import sqlite_utils
 
 from extractors.capture import Capture, Document
-from extractors.urls import surt
+from extractors.urls import canonical_url, surt
 
 SCHEMA_VERSION = 1
 
 CAPTURE_COLUMNS = {
     "capture_id": str,  # archive/collection/timestamp/surt: stable identity of the capture
-    "original_url": str,
+    "original_url": str,  # as captured
+    "canonical_url": str,  # original_url in a canonical form (lowercased host, sorted query, no fragment)
     "url_key": str,  # SURT form of original_url, as CDX indexes sort it
     "capture_time": str,  # ISO 8601 UTC
     "timestamp": str,  # the archive's 14 digits
@@ -153,6 +154,7 @@ def capture_row(capture: Capture, **extra) -> dict:
     return {
         "capture_id": capture.key,
         "original_url": capture.original_url,
+        "canonical_url": canonical_url(capture.original_url) if capture.original_url else None,
         "url_key": surt(capture.original_url) if capture.original_url else None,
         "capture_time": capture.capture_time,
         "timestamp": capture.timestamp,
