@@ -75,3 +75,16 @@ def test_errors_and_stored_keys(tmp_path):
     store_error(db, "http://x/", "fetch", "HTTP 404", "wayback")
     assert stored_capture_keys(path) == {CAPTURE.key}
     assert next(db["errors"].rows)["message"] == "HTTP 404"
+
+
+def test_a_database_from_an_earlier_schema_gains_the_new_columns(tmp_path):
+    import sqlite_utils
+
+    old = sqlite_utils.Database(tmp_path / "w.db")
+    old["captures"].create({"capture_id": str, "original_url": str}, pk="capture_id")
+    old["captures"].insert({"capture_id": "x", "original_url": "https://a.org/"})
+    old.close()
+    db = open_db(tmp_path / "w.db")
+    assert {"canonical_url", "page_kind", "warc_offset"} <= set(db["captures"].columns_dict)
+    assert next(db["captures"].rows)["original_url"] == "https://a.org/"
+    assert store_capture(db, capture_row(CAPTURE)) is True

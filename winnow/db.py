@@ -106,6 +106,7 @@ def open_db(path: str | os.PathLike) -> sqlite_utils.Database:
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
     db["captures"].create(CAPTURE_COLUMNS, pk="capture_id", if_not_exists=True)
+    _add_missing_columns(db)
     db["documents"].create(DOCUMENT_COLUMNS, pk="document_id", if_not_exists=True,
                            foreign_keys=[("capture_id", "captures", "capture_id")])
     db["removals"].create(REMOVAL_COLUMNS, pk=("document_id", "seq"), if_not_exists=True,
@@ -120,6 +121,17 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     if not db["documents_fts"].exists():
         db["documents"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _add_missing_columns(db: sqlite_utils.Database) -> None:
+    """A database made by an earlier winnow gains the columns added since (nothing is rewritten)."""
+    for table, columns in (("captures", CAPTURE_COLUMNS), ("documents", DOCUMENT_COLUMNS),
+                           ("removals", REMOVAL_COLUMNS), ("errors", ERROR_COLUMNS), ("runs", RUN_COLUMNS)):
+        if db[table].exists():
+            present = db[table].columns_dict
+            for name, kind in columns.items():
+                if name not in present:
+                    db[table].add_column(name, kind)
 
 
 def stored_capture_keys(path: str | os.PathLike | None) -> set[str]:
