@@ -35,7 +35,7 @@ class CdxCaptureSpider(scrapy.Spider):
         self.date_to = _timestamp_arg("to", kwargs.pop("to", None))
         super().__init__(**kwargs)
         self.urls = [u for u in re.split(r"[\s,]+", url or "") if u]
-        if not self.urls:
+        if not self.urls and self.urls_required():
             raise ValueError(f"spider {self.name}: give at least one URL or prefix with -a url=...")
         if match not in ("exact", "prefix", "host", "domain"):
             raise ValueError(f"spider {self.name}: match must be exact, prefix, host or domain, not {match!r}")
@@ -56,6 +56,11 @@ class CdxCaptureSpider(scrapy.Spider):
         spider.stored_keys = _stored(settings, "stored_capture_keys") if skip else set()
         spider.stored_digests = _stored(settings, "stored_digests") if skip else set()
         return spider
+
+    def urls_required(self) -> bool:
+        """Whether `-a url=` must be given; a subclass with a mode that lists no URLs (archiveit's
+        WASAPI mode) says no. Called from __init__ before this class sets its own attributes."""
+        return True
 
     # Where things are; subclasses override.
     def cdx_url(self) -> str:

@@ -69,10 +69,17 @@ ITEM_PIPELINES = {
 WINNOW_DB = "winnow.db"  # SQLite database researchers query
 WINNOW_WARC_DIR = "warcs"  # raw captures, one WARC file per crawl run
 WINNOW_WARC_ENABLED = True
+WINNOW_WARC_MAX_BYTES = 1_000_000_000  # a new WARC file once one reaches this size (0: never)
 
 # Archive endpoints; spiders take `-a endpoint=` to point elsewhere (mirrors, the loopback archive).
 WINNOW_ARCHIVEIT_ENDPOINT = "https://wayback.archive-it.org"
 WINNOW_WAYBACK_ENDPOINT = "https://web.archive.org"
+# Archive-It WASAPI (`scrapy crawl archiveit -a collection=N -a mode=wasapi`): the partner API that
+# lists a collection's WARC files (`-a wasapi_endpoint=` overrides), and the folder the verified
+# files are downloaded to and read from (`-a download_dir=` overrides). Credentials: WASAPI_USER and
+# WASAPI_PASSWORD in the environment, or ~/.netrc (crawler/wasapi.py).
+WINNOW_WASAPI_ENDPOINT = "https://partner.archive-it.org/wasapi/v1"
+WINNOW_WASAPI_DIR = "wasapi"
 # Replay modifier for fetching captures: "id_" gives the bytes as archived, without banner or link
 # rewriting; "" gives the page as a reader sees it (the extractor strips the archive's insert).
 WINNOW_REPLAY_MODIFIER = "id_"

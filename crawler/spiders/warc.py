@@ -26,6 +26,8 @@ counted in `winnow/warc_skipped_records` (with `winnow/warc_skipped_records/<rea
 whose capture key is already stored in WINNOW_DB are skipped when WINNOW_SKIP_STORED is on
 (`winnow/captures_already_stored`). A missing, broken or truncated file gives an
 `ErrorItem(stage="read")` after the records read before the damage; the next file follows.
+
+The record-to-item code is `WarcRecordReader`, shared with the `archiveit` spider's WASAPI mode.
 """
 from __future__ import annotations
 
@@ -48,40 +50,11 @@ WARC_SUFFIXES = (".warc", ".warc.gz")
 WACZ_SUFFIX = ".wacz"
 
 
-class WarcSpider(scrapy.Spider):
-    name = "warc"
-    archive = "warc"
-
-    def __init__(self, path: str = "", status: str = "200", **kwargs):
-        super().__init__(**kwargs)
-        self.paths = [p.strip() for p in (path or "").split(",") if p.strip()]
-        if not self.paths:
-            raise ValueError(f"spider {self.name}: give at least one file or folder with -a path=...")
-        self.statuses = _statuses(status)
-        self.stored_keys: set[str] = set()
-        self._seen_keys: set[str] = set()
-
-    @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        settings = crawler.settings
-        if settings.getbool("WINNOW_SKIP_STORED", True):
-            from winnow.db import stored_capture_keys
-
-            spider.stored_keys = stored_capture_keys(settings.get("WINNOW_DB"))
-        return spider
-
-    async def start(self):
-        files, problems = find_archive_files(self.paths)
-        for url, message in problems:
-            self.logger.warning("%s: %s", url, message)
-            yield ErrorItem(url=url, stage="read", message=message, source=self.name)
-        for path in files:
-            self._inc("winnow/warc_files")
-            reader = self._read_wacz(path) if path.name.lower().endswith(WACZ_SUFFIX) else \
-                self._read_records(path, collection=archive_stem(path), pointer=str(path), label=str(path))
-            for item in reader:
-                yield item
+class WarcRecordReader:
+    """Record-to-item code shared by spiders that read WARC files (`warc`, and `archiveit` in
+    WASAPI mode). The spider provides `name`, `archive` (the archive of plain records), `statuses`
+    (frozenset of HTTP statuses to keep, or None for any), `stored_keys`, `_seen_keys` (a set),
+    `logger` and `crawler`."""
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -220,6 +193,41 @@ class WarcSpider(scrapy.Spider):
             warc_length=entry.length,
         )
 
+
+class WarcSpider(WarcRecordReader, scrapy.Spider):
+    name = "warc"
+    archive = "warc"
+
+    def __init__(self, path: str = "", status: str = "200", **kwargs):
+        super().__init__(**kwargs)
+        self.paths = [p.strip() for p in (path or "").split(",") if p.strip()]
+        if not self.paths:
+            raise ValueError(f"spider {self.name}: give at least one file or folder with -a path=...")
+        self.statuses = _statuses(status)
+        self.stored_keys: set[str] = set()
+        self._seen_keys: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        if settings.getbool("WINNOW_SKIP_STORED", True):
+            from winnow.db import stored_capture_keys
+
+            spider.stored_keys = stored_capture_keys(settings.get("WINNOW_DB"))
+        return spider
+
+    async def start(self):
+        files, problems = find_archive_files(self.paths)
+        for url, message in problems:
+            self.logger.warning("%s: %s", url, message)
+            yield ErrorItem(url=url, stage="read", message=message, source=self.name)
+        for path in files:
+            self._inc("winnow/warc_files")
+            reader = self._read_wacz(path) if path.name.lower().endswith(WACZ_SUFFIX) else \
+                self._read_records(path, collection=archive_stem(path), pointer=str(path), label=str(path))
+            for item in reader:
+                yield item
 
 # --- helpers (file discovery, names, digests) ---------------------------------------------------
 
