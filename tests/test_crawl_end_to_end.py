@@ -125,3 +125,39 @@ def test_a_failing_source_makes_the_run_exit_non_zero(tmp_path):
     runs = dict(rows(tmp_path / "winnow.db", "select source, finish_reason from runs"))
     assert runs["good"] == "finished" and runs["bad"].startswith("failed to start")
     assert rows(tmp_path / "winnow.db", "select count(*) from documents")[0][0] == 2
+
+
+def test_a_crawl_killed_midway_resumes_without_loss_or_duplicates(tmp_path):
+    import signal
+    import time
+
+    (tmp_path / "winnow.toml").write_text(
+        '[winnow]\ndb = "winnow.db"\n[settings]\nDOWNLOAD_DELAY = 0.4\n'
+        '[[source]]\nname = "demo"\nspider = "wayback"\nendpoint = "loopback"\n'
+        'url = ["emis.uis.unesco.org/", "www.iiep.unesco.org/", "en.ichei.org/"]\n')
+    db_path = tmp_path / "winnow.db"
+    crawl = subprocess.Popen(WINNOW + ["crawl"], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env={**os.environ, "PYTHONPATH": str(PROJECT_DIR)})
+    deadline = time.monotonic() + 60
+    stored = 0
+    while time.monotonic() < deadline and crawl.poll() is None:
+        try:
+            stored = rows(db_path, "select count(*) from documents")[0][0]
+        except sqlite3.OperationalError:  # the schema is not there yet
+            stored = 0
+        if stored >= 2:
+            break
+        time.sleep(0.05)
+    crawl.send_signal(signal.SIGKILL)  # a crash, not a clean shutdown
+    crawl.wait(timeout=30)
+    assert 2 <= stored < 6, "the crawl should have been killed halfway"
+    resumed = run(WINNOW + ["crawl"], tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert rows(db_path, "select count(*), count(distinct capture_id) from documents")[0] == (6, 6)
+    assert rows(db_path, "select count(*) from captures")[0][0] == 6
+    from warcio.archiveiterator import ArchiveIterator
+
+    for warc_file, offset, fetched_url in rows(db_path, "select warc_file, warc_offset, fetched_url from captures"):
+        with open(tmp_path / warc_file, "rb") as handle:  # every pointer leads to a whole record
+            handle.seek(offset)
+            assert next(iter(ArchiveIterator(handle))).rec_headers.get_header("WARC-Target-URI") == fetched_url

@@ -65,11 +65,11 @@ def crawl(config_file, source_names, db_path, warc_dir, archive_dir, dry_run, lo
     if config_file is None:  # the bundled demo writes into the current folder
         config.db, config.warc_dir = Path(DEFAULT_DB), Path("warcs")
     db_path, warc_dir = db_path or config.db, warc_dir or config.warc_dir
-    overrides = dict(config.settings, WINNOW_DB=str(db_path), WINNOW_WARC_DIR=str(warc_dir))
+    # the loopback archive needs no politeness delays; the config's own [settings] win over that
+    overrides = dict(LOOPBACK_SETTINGS) if any(source.uses_loopback for source in sources) else {}
+    overrides.update(config.settings, WINNOW_DB=str(db_path), WINNOW_WARC_DIR=str(warc_dir))
     if config.contact:
         overrides["USER_AGENT"] = f"winnow/0.1 (research harvester of institute web archives; contact: {config.contact})"
-    if any(source.uses_loopback for source in sources):
-        overrides.update(LOOPBACK_SETTINGS)
     if log_file:
         overrides.update(LOG_FILE=str(log_file), LOG_LEVEL="INFO")
     elif not verbose:
