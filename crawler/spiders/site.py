@@ -41,6 +41,7 @@ from scrapy.utils.url import url_has_any_extension
 from w3lib.url import canonicalize_url
 
 from crawler.items import HTML_MIMES, CaptureItem, ErrorItem
+from crawler.stats import inc_stat
 from winnow.archive_index import sha1_base32
 
 # Scrapy's list (archives, images, audio, video, office, pdf, ...) and a few more non-pages
@@ -142,11 +143,7 @@ class SiteSpider(scrapy.Spider):
         return True
 
     def _inc(self, key: str) -> None:
-        try:
-            stats = self.crawler.stats
-        except (AttributeError, RuntimeError):  # a crawler that is not running (a dry run): no stats
-            return
-        stats.inc_value(key)
+        inc_stat(self, key)
 
     def _budget_left(self) -> bool:
         return not self.max_pages or self._budget_used < self.max_pages

@@ -42,6 +42,7 @@ from pathlib import Path
 import scrapy
 
 from crawler.items import HTML_MIMES, CaptureItem, ErrorItem
+from crawler.stats import inc_stat
 from extractors.urls import capture_key, timestamp_to_iso
 from winnow.archive_index import read_warc, sha1_base32, warc_timestamp
 from winnow.inputs import capture_from_url
@@ -120,11 +121,7 @@ class WarcRecordReader:
     # --- one record --------------------------------------------------------------------------
 
     def _inc(self, key: str) -> None:
-        try:
-            stats = self.crawler.stats
-        except (AttributeError, RuntimeError):  # a crawler that is not running (a dry run): no stats
-            return
-        stats.inc_value(key)
+        inc_stat(self, key)
 
     def _skip(self, reason: str) -> None:
         self._inc("winnow/warc_skipped_records")
