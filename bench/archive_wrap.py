@@ -4,7 +4,7 @@
 list of ``(kind, text)`` pieces that were added. Nothing injected is ever part of the article's ground
 truth; the original article paragraphs all stay in the page (one of them gets Latin filler appended).
 
-Styles (modelled on /work/shared/NOTES.md "What replay systems inject"):
+Styles (modelled on ../shared/NOTES.md "What replay systems inject"):
 
 * ``wayback``    - head scripts from ``/_static/`` ending with ``<!-- End Wayback Rewrite JS Include -->``;
                    toolbar between ``<!-- BEGIN/END WAYBACK TOOLBAR INSERT -->`` right after ``<body>``

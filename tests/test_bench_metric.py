@@ -1,4 +1,4 @@
-"""The benchmark's metric and archive wrapper, on tiny inline texts and pages (no /work/shared needed)."""
+"""The benchmark's metric and archive wrapper, on tiny inline texts and pages (no ../shared needed)."""
 import random
 import sys
 from pathlib import Path
