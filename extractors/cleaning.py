@@ -50,6 +50,32 @@ _LONE_SYMBOLS = re.compile(r"^[\s<>×‹›«»\u00a0\u2000-\u200b\u202f\u205f\u
 _DOWNLOAD_PDF = re.compile(r"^download\s+(?:the\s+)?pdf(?:\s+version)?\.?$", re.I)
 _HOME = re.compile(r"^home$", re.I)
 _CREDIT = re.compile(r"^(?:©|\(c\)|copyright\s*©?)\s*(?:\S+\s*){1,5}$", re.I)
+# Interface words standing alone on a line of a text dump (a page's controls, not its text).
+_UI_WORDS = re.compile(
+    r"^(?:skip\s+to\s+(?:the\s+)?(?:main\s+)?(?:content|navigation)|back\s+to\s+top|scroll\s+to\s+top|"
+    r"toggle\s+navigation|loading\.*|print(?:\s+this\s+page)?|share(?:\s+this(?:\s+page)?)?|"
+    r"follow\s+us|menu|close|search)$", re.I)
+
+# The Wayback Machine's toolbar as a text dump shows it: from "The Wayback Machine - <url>" or
+# "N captures" down to "TIMESTAMPS" (and the "loading" after it), within the dump's first lines.
+_TOOLBAR_START = re.compile(r"^(?:the\s+wayback\s+machine\s+-\s+https?://\S+|\d[\d,]*\s+captures?)$", re.I)
+_TOOLBAR_END = re.compile(r"^timestamps$", re.I)
+_TOOLBAR_MARKS = re.compile(r"^(?:about\s+this\s+capture|collected\s+by)$", re.I)
+TOOLBAR_SEARCH_LINES = 60
+
+
+def wayback_toolbar_lines(paragraphs: list[str]) -> range:
+    """Positions of a Wayback toolbar copied into a text dump (empty when there is none)."""
+    head = [p.strip() for p in paragraphs[:TOOLBAR_SEARCH_LINES]]
+    start = next((i for i, line in enumerate(head) if _TOOLBAR_START.match(line)), None)
+    if start is None:
+        return range(0)
+    end = next((i for i in range(start, len(head)) if _TOOLBAR_END.match(head[i])), None)
+    if end is None or not any(_TOOLBAR_MARKS.match(line) for line in head[start:end]):
+        return range(0)
+    if end + 1 < len(head) and head[end + 1].lower().rstrip(".") == "loading":
+        end += 1
+    return range(start, end + 1)
 
 # --- placeholders ---------------------------------------------------------------------------------
 _LOREM = re.compile(r"lorem\s+ipsum", re.I)
@@ -90,7 +116,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 KIND = {
     "banner": "banner", "crumb": "ui-crumb", "placeholder": "placeholder", "filler": "placeholder",
-    "duplicate": "duplicate",
+    "duplicate": "duplicate", "replay": "replay-insert",
 }
 
 
@@ -164,6 +190,8 @@ def _whole_rules(index: int, text: str, first_kept: bool) -> str | None:
         return "crumb.home-top"
     if _CREDIT.match(stripped) and len(stripped) <= 60:
         return "crumb.credit"
+    if _UI_WORDS.match(stripped):
+        return "crumb.interface-word"
     if _LOREM.search(stripped):
         return "placeholder.lorem-ipsum"
     if _INSERT_TEXT.match(stripped):
@@ -266,8 +294,13 @@ def clean_positioned(paragraphs: list[str]) -> tuple[list[_Para], list[Removal]]
     """As clean_paragraphs, with each kept paragraph's position before cleaning."""
     removals: list[Removal] = []
     kept: list[_Para] = []
+    toolbar = wayback_toolbar_lines(paragraphs)
     for position, raw in enumerate(paragraphs):
         text = normalise_paragraph(raw)
+        if position in toolbar:
+            if text:
+                removals.append(Removal("replay-insert", "replay.wayback-toolbar-text", text, position))
+            continue
         if not text:
             if raw:  # no-break spaces and the like: a layout crumb, recorded
                 removals.append(Removal("ui-crumb", "crumb.lone-symbol", raw, position))

@@ -131,3 +131,19 @@ def test_every_removal_is_named_and_positioned(name):
         assert removal.kind in {"banner", "ui-crumb", "placeholder", "duplicate"}
         assert re.fullmatch(r"[a-z]+\.[a-z-]+", removal.rule)
         assert removal.text.strip(" \t") in lines[removal.position] or removal.text in lines[removal.position]
+
+
+def test_a_wayback_toolbar_copied_into_a_dump_goes_and_tells_the_capture():
+    text = (Path(__file__).parent / "fixtures" / "dumps" / "wayback-toolbar-iiep.txt").read_text(encoding="utf-8")
+    doc = extract_text(text)
+    assert doc.archive == "wayback" and doc.capture_time == "2019-03-15T08:30:12Z"
+    assert doc.original_url == "http://www.iiep.unesco.org/en/about-us"
+    for dirt in ("captures", "About this capture", "COLLECTED BY", "TIMESTAMPS", "Skip to main content", "Follow us"):
+        assert dirt not in doc.text
+    assert doc.text.startswith("About us\n\nIIEP is UNESCO's specialized institute for educational planning.")
+    assert sum(r.rule == "replay.wayback-toolbar-text" for r in doc.removed) == 15
+
+
+def test_toolbar_words_in_the_body_of_a_dump_stay():
+    doc = extract_text("TIMESTAMPS\nAbout this capture\nThe report lists 58 captures of the page made by the archive.")
+    assert "About this capture" in doc.text and "TIMESTAMPS" in doc.text
