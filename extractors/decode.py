@@ -79,17 +79,21 @@ _MOJIBAKE_HINT = re.compile(
     "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
 
 
-def clean_text(text: str) -> str:
-    """ftfy's encoding repair (mojibake only, no cosmetic changes), control characters out, NFC."""
-    if not text:
-        return ""
-    text = _CONTROL.sub("", text)
+def fix_mojibake(text: str) -> str:
+    """ftfy's encoding repair (mojibake only, no cosmetic changes), when a cheap check finds a candidate."""
     try:
         if _MOJIBAKE_HINT.search(text):
-            text = ftfy.fix_encoding(text)
+            return ftfy.fix_encoding(text)
     except Exception:  # noqa: BLE001 - ftfy must never stop an extraction
         pass
-    # most pages are NFC already, and the check is much cheaper than the normalisation
+    return text
+
+
+def clean_text(text: str) -> str:
+    """A whole text (a dump): control characters out, mojibake repaired, NFC."""
+    if not text:
+        return ""
+    text = fix_mojibake(_CONTROL.sub("", text))
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
@@ -101,10 +105,19 @@ _SPACES = re.compile("[\\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
 def normalise_paragraph(text: str) -> str:
-    """One paragraph's text as winnow stores it: NFC, invisible characters out, spaces collapsed."""
-    return unicodedata.normalize("NFC", _SPACES.sub(" ", _INVISIBLE.sub("", text)).strip())
+    """One paragraph's text as winnow stores it: mojibake repaired, NFC, invisible characters out,
+    spaces collapsed. Done per paragraph, not on whole pages: paragraphs are a twentieth of a page."""
+    return unicodedata.normalize("NFC", _SPACES.sub(" ", _INVISIBLE.sub("", fix_mojibake(text))).strip())
 
 
 def decode_html(data: bytes) -> str:
-    """Bytes of a page -> clean unicode text."""
-    return clean_text(decode_bytes(data))
+    """Bytes of a page -> unicode text lxml can parse (control characters out); mojibake and
+    Unicode normalisation are left to the paragraphs (normalise_paragraph)."""
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if len(data.translate(None, _CONTROL_BYTES)) == len(data) and b"\xef\xbf\xbe" not in data \
+                and b"\xef\xbf\xbf" not in data:
+            return decode_bytes(data)  # the common case: nothing to strip
+    return _CONTROL.sub("", decode_bytes(data))
+
+
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f])

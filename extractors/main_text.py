@@ -16,6 +16,8 @@ from copy import deepcopy
 
 from lxml import etree
 
+from extractors.decode import normalise_paragraph
+
 _BLOCK_TAGS = {
     "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "div",
     "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -172,4 +174,4 @@ def main_paragraphs(tree, url: str | None = None) -> tuple[list[str], str | None
         if paragraphs:
             flags.append("fallback-extraction")
     title = page_title(tree)
-    return paragraphs, (_collapse(title) if title else None), flags
+    return paragraphs, (normalise_paragraph(title) or None if title else None), flags

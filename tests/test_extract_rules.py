@@ -1,6 +1,6 @@
 """The named paragraph rules one by one, and the helpers around them."""
 from extractors.cleaning import clean_paragraphs, is_filler_sentence, normalise, split_latin_tail
-from extractors.decode import decode_html
+from extractors.decode import decode_html, normalise_paragraph
 from extractors.metadata import event_fields, fallback_date, parse_banner
 from extractors.replay import unrewrite_url
 
@@ -111,7 +111,7 @@ def test_decoding():
     assert decode_html("<p>Café</p>".encode("utf-8")) == "<p>Café</p>"
     assert decode_html("\ufeff<p>Café</p>".encode("utf-8")) == "<p>Café</p>"
     assert decode_html(b"<p>Caf\xe9 \x93q\x94</p>") == "<p>Café “q”</p>"
-    assert decode_html("<p>CafÃ©</p>".encode("utf-8")) == "<p>Café</p>"  # mojibake repaired
+    assert normalise_paragraph("CafÃ© culture") == "Café culture"  # mojibake repaired, per paragraph
     assert decode_html("<p>x\u00a0y</p>".encode("utf-16")) == "<p>x\u00a0y</p>"
 
 
@@ -143,3 +143,12 @@ def test_paragraphs_are_normalised_for_search_and_comparison():
     page = extract_html("<html><body><article><p>Edu\u00adcation\u200b for\u00a0all is a human right and a common "
                         "good, said the report.</p><p>Zero\u200dwidth joiners stay: they spell words.</p></article></body></html>".encode())
     assert "Education for all is a human right" in page.text and "\u200d" in page.text
+
+
+def test_mojibake_in_a_page_is_repaired_in_its_text_and_title():
+    from extractors import extract_html
+
+    page = ("<html><head><title>CafÃ© Ã  Paris</title></head><body><article><p>The cafÃ© culture of Paris is "
+            "described in the report, with its terraces and its regulars.</p></article></body></html>").encode()
+    document = extract_html(page)
+    assert "café culture" in document.text and document.title == "Café à Paris"
