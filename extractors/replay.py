@@ -48,6 +48,7 @@ _INSERT_IDS = {
     "qaMissingUrlsDiv": ("ui-crumb", "replay.archive-it-qa"),
     "wm-disclaim-hide": ("ui-crumb", "replay.archive-it-hide"),
 }
+_INSERT_ID_PATH = etree.XPath("//*[" + " or ".join(f"@id='{i}'" for i in _INSERT_IDS) + "]")
 _INSERT_SCRIPT_SRC = re.compile(
     r"/_static/|archive\.org/includes/|archive-it\.org/static/|^/static/js/(?:wb|wombat|disclaim|timestamp|graph)|"
     r"wombat(?:\.min)?\.js|/wb\.js|wb_frame|athena\.js|bundle-playback\.js|ruffle", re.I)
@@ -181,11 +182,12 @@ def _element_text(element) -> str:
 
 def _remove_elements(tree, info: ReplayInfo) -> None:
     # elements by id (read the banner and print line first)
-    for element in list(tree.iter()):
-        if not isinstance(element.tag, str):
-            continue
+    # inner inserts first (reverse document order), so that each is recorded once, with its own text;
+    # the record keeps document order
+    found: list[Removal] = []
+    for element in reversed(_INSERT_ID_PATH(tree)):
         element_id = element.get("id")
-        if element_id in _INSERT_IDS and element.getparent() is not None:
+        if element.getparent() is not None:
             kind, rule = _INSERT_IDS[element_id]
             text = _element_text(element)
             if element_id == "wm-disclaim":
@@ -196,8 +198,9 @@ def _remove_elements(tree, info: ReplayInfo) -> None:
                 address = parse_replay_url(match.group(0)) if match else None
                 if address:
                     info.merge({"original_url": address.original_url, "timestamp": address.timestamp})
-            info.removals.append(Removal(kind, rule, text, -1))
+            found.append(Removal(kind, rule, text, -1))
             _drop_element(element)
+    info.removals.extend(reversed(found))
     # inserted scripts, styles, stylesheets
     for element in list(tree.iter("script", "link", "style", "wb_div", "noscript")):
         if element.getparent() is None:
