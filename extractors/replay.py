@@ -52,8 +52,9 @@ _INSERT_ID_PATH = etree.XPath("//*[" + " or ".join(f"@id='{i}'" for i in _INSERT
 _INSERT_SCRIPT_SRC = re.compile(
     r"/_static/|archive\.org/includes/|archive-it\.org/static/|^/static/js/(?:wb|wombat|disclaim|timestamp|graph)|"
     r"wombat(?:\.min)?\.js|/wb\.js|wb_frame|athena\.js|bundle-playback\.js|ruffle", re.I)
-_INSERT_SCRIPT_TEXT = re.compile(r"WB_wombat_Init|__wm\.|wbinfo\.|_wb_wombat|archive_analytics|wm-ipp|"
-                                 r"wbinfo\s*=|_WBWombat|WB_wombat_|RufflePlayer", re.I)
+# Words (lowercase) only replay systems' inline scripts hold; substring checks beat a regex here.
+_INSERT_SCRIPT_WORDS = ("wb_wombat_init", "__wm.", "wbinfo.", "_wb_wombat", "archive_analytics", "wm-ipp",
+                        "wbinfo =", "wbinfo=", "_wbwombat", "wb_wombat_", "ruffleplayer")
 _URL_ATTRIBUTES = ("href", "src", "action", "data-src", "poster", "content")
 _ARCHIVE_HOSTS = re.compile(r"(?:^|\.)(?:web\.archive\.org|wayback\.archive-it\.org|archive\.org|archive-it\.org)$", re.I)
 
@@ -91,11 +92,6 @@ _REPLAY_HINTS = ("wayback", "wm-ipp", "__wm.", "web.archive.org", "file archived
                  "wm-disclaim", "qamissingurlsdiv", "wb insert", "wbinfo", "wombat", "/_static/")
 
 
-def looks_replayed(text: str) -> bool:
-    lowered = text.lower()
-    return any(hint in lowered for hint in _REPLAY_HINTS)
-
-
 # Substrings (lowercase) that name each replay system's insert; Archive-It first (it is also a wayback).
 _ARCHIVE_HINTS = {
     "archive-it": ("wm-disclaim", "using archive-it", "wayback.archive-it.org", "qamissingurlsdiv"),
@@ -105,9 +101,8 @@ _ARCHIVE_HINTS = {
 }
 
 
-def detect_archive(text: str) -> str | None:
-    """"archive-it", "wayback" or "pywb" from the markup; Archive-It first (it is also a wayback)."""
-    lowered = text.lower()
+def detect_archive(lowered: str) -> str | None:
+    """"archive-it", "wayback" or "pywb" from the lowercased markup; Archive-It first (it is also a wayback)."""
     for name, hints in _ARCHIVE_HINTS.items():
         if any(hint in lowered for hint in hints):
             return name
@@ -180,6 +175,11 @@ def _element_text(element) -> str:
     return " ".join(" ".join(parts).split())
 
 
+def _is_insert_script(body: str) -> bool:
+    lowered = body.lower()
+    return any(word in lowered for word in _INSERT_SCRIPT_WORDS)
+
+
 def _remove_elements(tree, info: ReplayInfo) -> None:
     # elements by id (read the banner and print line first)
     # inner inserts first (reverse document order), so that each is recorded once, with its own text;
@@ -208,7 +208,7 @@ def _remove_elements(tree, info: ReplayInfo) -> None:
         src = element.get("src") or (element.get("href") if element.tag == "link" else "") or ""
         body = (element.text or "")[:4000]  # inserts are short; a site's own big script need not be read
         if (src and _INSERT_SCRIPT_SRC.search(src)) or (
-                element.tag in ("script", "style") and _INSERT_SCRIPT_TEXT.search(body)):
+                element.tag in ("script", "style") and _is_insert_script(body)):
             info.removals.append(Removal("replay-insert", "replay.script", src or body[:200].strip(), -1))
             _drop_element(element)
         elif element.tag == "wb_div":
@@ -269,10 +269,11 @@ def unrewrite_links(tree, replay: bool) -> int:
 def strip_replay(text: str, replay_hint: bool = False) -> tuple[object | None, ReplayInfo]:
     """(cleaned lxml tree or None, facts and removals)."""
     info = ReplayInfo()
-    replayed = looks_replayed(text)
+    lowered = text.lower()  # once: every hint check below reads it
+    replayed = any(hint in lowered for hint in _REPLAY_HINTS)
     if replayed:
         head, tail = text[:300000], text[-20000:]
-        info.archive = detect_archive(head) or detect_archive(tail)
+        info.archive = detect_archive(lowered)
         read_script_facts(head, info)
         read_script_facts(tail, info)
         # the "FILE ARCHIVED ON" comment follows </html>
