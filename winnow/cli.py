@@ -1,6 +1,7 @@
 """The `winnow` command: crawl archives, extract clean text from files, search the database."""
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -79,8 +80,10 @@ def crawl(config_file, source_names, db_path, warc_dir, archive_dir, dry_run, lo
         raise click.ClickException(f"{archive_dir} holds no sample archive (collections.json is missing); "
                                    "run `python data/build_samples.py` to build it")
     settings = project_settings(overrides)
-    with LoopbackArchive(archive_dir) as archive:
-        sources = [with_endpoint(source, archive.url) for source in sources]
+    uses_loopback = any(source.uses_loopback for source in sources)
+    with LoopbackArchive(archive_dir) if uses_loopback else contextlib.nullcontext() as archive:
+        if archive is not None:
+            sources = [with_endpoint(source, archive.url) for source in sources]
         if dry_run:
             print_plan(sources, settings)
             return
