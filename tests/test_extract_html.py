@@ -187,3 +187,14 @@ def test_replay_emis_wayback():
         # every body line stays; the "News" label, the headline (the title) and the date are page furniture
         if line.strip() and line.strip() != "News" and not line.startswith((headline, date)):
             assert " ".join(line.split()) in text
+
+
+@needs_replays
+@pytest.mark.parametrize("raw, replay", [("gnlc-event-2020.html", "gnlc-event.archive-it.html"),
+                                         ("emis-conference.html", "emis-conference.wayback.html"),
+                                         ("iite-strategy.html", "iite-strategy.archive-it.html")])
+def test_the_same_page_raw_or_replayed_gives_byte_identical_text(raw, replay):
+    pages = Path(__file__).resolve().parent.parent / "data" / "pages"
+    as_archived = extract_html((pages / raw).read_bytes())
+    as_replayed = extract_html(load(replay, REPLAYS))
+    assert as_archived.text == as_replayed.text and as_archived.content_hash == as_replayed.content_hash
