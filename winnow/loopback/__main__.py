@@ -1,0 +1,4 @@
+"""`python -m winnow.loopback ARCHIVE_DIR [--port N]`."""
+from winnow.loopback.server import main
+
+main()
