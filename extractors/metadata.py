@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import threading
-from copy import deepcopy
 from datetime import datetime, timezone
 
 _MONTHS = {m: i for i, m in enumerate(
@@ -167,7 +166,7 @@ def find_published(tree=None, paragraphs: list[str] | None = None, capture_time:
                 kwargs["max_date"] = max_date
             if url:
                 kwargs["url"] = url
-            found = find_date(deepcopy(tree), **kwargs)
+            found = find_date(tree, **kwargs)  # the last reader of the tree: no copy needed
             if found:
                 return found
         except Exception:  # noqa: BLE001 - a date is a bonus, never a failure
