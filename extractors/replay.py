@@ -14,7 +14,7 @@ from lxml import etree, html
 
 from extractors.capture import Removal
 from extractors.metadata import parse_banner, parse_file_archived
-from extractors.urls import parse_replay_url, timestamp_to_iso
+from extractors.urls import parse_replay_url, restore_scheme, timestamp_to_iso
 
 # Comment-delimited blocks, removed on the text before parsing: (rule, kind, start, end)
 _BLOCKS = [
@@ -243,13 +243,9 @@ def unrewrite_url(value: str, replay: bool) -> str | None:
         return None
     if not host and not replay:
         return None
-    original = _SQUASHED_SCHEME.sub(r"\1//", match["original"])
-    if not re.match(r"^[a-z][a-z0-9+.-]*://", original, re.I):
-        original = "http://" + original
-    return original
+    return restore_scheme(match["original"])
 
 
-_SQUASHED_SCHEME = re.compile(r"^(https?:)/(?!/)", re.I)
 _URL_ATTRIBUTE_PATH = etree.XPath("//@*[" + " or ".join(f"name()='{a}'" for a in _URL_ATTRIBUTES) + "]")
 
 

@@ -12,6 +12,7 @@ _TIMESTAMP_SEGMENT = re.compile(r"^(?P<timestamp>\d{4,14})(?P<modifier>[a-z]{2}_
 _URL_START = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|[^/]+\.[a-z0-9-]+(?::\d+)?$)", re.I)
 # A proxy or a copy may squash "http://" to "http:/"
 _SQUASHED_SCHEME = re.compile(r"^(https?:)/(?!/)", re.I)
+_HAS_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,7 @@ def parse_replay_url(url: str) -> ReplayAddress | None:
         match = _TIMESTAMP_SEGMENT.match(segment)
         if not match or not _URL_START.match(segments[index + 1]):
             continue
-        original = "/".join(segments[index + 1 :]) + (f"?{parts.query}" if parts.query else "")
-        original = _SQUASHED_SCHEME.sub(r"\1//", original)
-        if not re.match(r"^[a-z][a-z0-9+.-]*://", original, re.I):
-            original = "http://" + original
+        original = restore_scheme("/".join(segments[index + 1 :]) + (f"?{parts.query}" if parts.query else ""))
         before = [s for s in segments[1:index] if s]
         collection = before[-1] if before and before[-1] != "web" else None
         return ReplayAddress(
@@ -50,6 +48,13 @@ def parse_replay_url(url: str) -> ReplayAddress | None:
             original_url=original,
         )
     return None
+
+
+def restore_scheme(original: str) -> str:
+    """The original URL as a replay path holds it, made whole: "http:/a.org" (squashed by a proxy
+    or a copy) -> "http://a.org", "a.org/x" (no scheme) -> "http://a.org/x"."""
+    original = _SQUASHED_SCHEME.sub(r"\1//", original)
+    return original if _HAS_SCHEME.match(original) else "http://" + original
 
 
 def replay_url(archive_root: str, timestamp: str, original_url: str, modifier: str = "") -> str:
