@@ -12,7 +12,8 @@ from urllib.parse import urlencode
 
 # Field order of the plain-text answer and of `fl` when none is asked for.
 DEFAULT_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
-_FIELD_ALIASES = {"url": "original", "mime": "mimetype", "status": "statuscode"}
+# pywb names three fields differently
+FIELD_ALIASES = {"url": "original", "mime": "mimetype", "status": "statuscode"}
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def _from_json_table(table: list) -> CdxPage:
     page = CdxPage()
     if not table:
         return page
-    header = [_FIELD_ALIASES.get(name, name) for name in table[0]] if isinstance(table[0], list) else None
+    header = [FIELD_ALIASES.get(name, name) for name in table[0]] if isinstance(table[0], list) else None
     if header is None or "original" not in header:
         header, body = list(DEFAULT_FIELDS), table
     else:
@@ -107,7 +108,7 @@ def _from_json_lines(lines: list[str]) -> CdxPage:
         except ValueError:
             record = None
         if isinstance(record, dict):
-            record = {_FIELD_ALIASES.get(k, k): v for k, v in record.items()}
+            record = {FIELD_ALIASES.get(k, k): v for k, v in record.items()}
         else:
             record = None
         _add(page, record)

@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote_plus, unquote_plus
 
+from crawler.cdx import DEFAULT_FIELDS, FIELD_ALIASES
 from extractors.urls import surt
 from winnow.archive_index import CdxRecord
 
-CDX_FIELDS = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
+CDX_FIELDS = list(DEFAULT_FIELDS)
 ALL_FIELDS = CDX_FIELDS + ["offset", "filename"]
-_ALIASES = {"url": "original", "mime": "mimetype", "status": "statuscode"}  # pywb's names
-PYWB_NAMES = {v: k for k, v in _ALIASES.items()}  # also the CdxRecord attribute names
+PYWB_NAMES = {v: k for k, v in FIELD_ALIASES.items()}  # also the CdxRecord attribute names
 DEFAULT_PAGE_SIZE = 50  # rows per page (the real server counts index blocks; rows are easier to test)
 
 
@@ -33,7 +33,7 @@ def field_value(record: CdxRecord, name: str) -> str:
 
 
 def _field_name(name: str) -> str:
-    name = _ALIASES.get(name, name)
+    name = FIELD_ALIASES.get(name, name)
     if name not in ALL_FIELDS:
         raise CdxQueryError(f"unknown field: {name}")
     return name
