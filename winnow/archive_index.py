@@ -12,6 +12,8 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -22,7 +24,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from extractors.urls import surt
 
-__all__ = ["CdxRecord", "WarcEntry", "read_warc", "index_warc", "index_warcs", "write_cdxj", "read_cdxj"]
+__all__ = ["CdxRecord", "WarcEntry", "read_warc", "record_mime", "wacz_warc_members", "copy_member", "index_warc", "index_warcs", "write_cdxj", "read_cdxj"]
 
 
 @dataclass(frozen=True, order=True)
@@ -107,6 +109,32 @@ def read_warc(path: str | os.PathLike) -> Iterator[WarcEntry]:
                 raise EOFError(f"unreadable data from byte {end} of {path.stat().st_size} (truncated?)")
     except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as exc:
         raise ValueError(f"cannot read WARC file {path.name} ({path}): {exc}") from exc
+
+
+WARC_SUFFIXES = (".warc", ".warc.gz")
+
+
+def record_mime(record) -> str:
+    """The media type of a record's payload ("" when it has none): the HTTP Content-Type of a
+    response record, the record's own Content-Type otherwise."""
+    headers = record.http_headers if record.http_headers else record.rec_headers
+    return (headers.get_header("Content-Type") or "").split(";", 1)[0].strip().lower()
+
+
+def wacz_warc_members(package: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The WARC files of a WACZ package (archive/*.warc[.gz]), in name order."""
+    return sorted((info for info in package.infolist()
+                   if info.filename.startswith("archive/") and not info.is_dir()
+                   and info.filename.lower().endswith(WARC_SUFFIXES)), key=lambda info: info.filename)
+
+
+def copy_member(package: zipfile.ZipFile, info: zipfile.ZipInfo, folder: Path) -> Path:
+    """Copy a zip member into folder (warcio needs a seekable file); only its base name is used,
+    so no path inside the zip can write elsewhere."""
+    copy = Path(folder) / Path(info.filename).name
+    with package.open(info) as source, open(copy, "wb") as target:
+        shutil.copyfileobj(source, target, 1 << 20)
+    return copy
 
 
 def index_warc(path: str | os.PathLike) -> list[CdxRecord]:

@@ -6,7 +6,6 @@ The kind of file is sniffed from its first bytes, not trusted from its name.
 from __future__ import annotations
 
 import gzip
-import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -17,7 +16,8 @@ from pathlib import Path
 from extractors import extract_html, extract_text
 from extractors.capture import Capture, Document
 from extractors.urls import archive_of, parse_replay_url
-from winnow.archive_index import read_warc as read_warc_records, warc_timestamp
+from winnow.archive_index import copy_member, record_mime, wacz_warc_members, warc_timestamp
+from winnow.archive_index import read_warc as read_warc_records
 
 _HTML_HINTS = (b"<!doctype", b"<html", b"<head", b"<body", b"<meta", b"<div", b"<p", b"<title", b"<!--")
 
@@ -77,16 +77,13 @@ def read_wacz(path: Path) -> Iterator[tuple[str, Document]]:
     except zipfile.BadZipFile as error:
         raise ValueError(f"{path} is not a readable WACZ (zip) file: {error}") from error
     with package, tempfile.TemporaryDirectory(prefix="winnow-wacz-") as folder:
-        members = sorted(n for n in package.namelist()
-                         if n.startswith("archive/") and n.endswith((".warc", ".warc.gz")))
+        members = wacz_warc_members(package)
         if not members:
             raise ValueError(f"{path} holds no archive/*.warc.gz: not a WACZ package")
         for member in members:
-            copy = Path(folder) / Path(member).name
-            with package.open(member) as source, open(copy, "wb") as target:
-                shutil.copyfileobj(source, target)
+            copy = copy_member(package, member, Path(folder))
             for source_name, document in read_warc(copy):
-                yield f"{path}#{member}#{source_name.rsplit('#', 1)[1]}", document
+                yield f"{path}#{member.filename}#{source_name.rsplit('#', 1)[1]}", document
             copy.unlink()
 
 
@@ -97,7 +94,7 @@ def read_warc(path: Path) -> Iterator[tuple[str, Document]]:
         record = entry.record
         if record.rec_type not in ("response", "resource"):
             continue
-        mime = _mime(record)
+        mime = record_mime(record)
         if mime and "html" not in mime:
             continue
         target = record.rec_headers.get_header("WARC-Target-URI")
@@ -108,11 +105,6 @@ def read_warc(path: Path) -> Iterator[tuple[str, Document]]:
                               fetched_url=target, mime=mime)
         yield f"{path}#{entry.offset}", extract_html(entry.payload, capture)
 
-
-def _mime(record) -> str | None:
-    headers = record.http_headers
-    value = headers.get_header("Content-Type") if headers else record.rec_headers.get_header("Content-Type")
-    return value.split(";")[0].strip().lower() if value else None
 
 
 

@@ -32,7 +32,6 @@ The record-to-item code is `WarcRecordReader`, shared with the `archiveit` spide
 from __future__ import annotations
 
 import re
-import shutil
 import struct
 import tempfile
 import zipfile
@@ -44,10 +43,10 @@ import scrapy
 from crawler.items import HTML_MIMES, CaptureItem, ErrorItem
 from crawler.stats import inc_stat
 from extractors.urls import capture_key, timestamp_to_iso
-from winnow.archive_index import read_warc, sha1_base32, warc_timestamp
+from winnow.archive_index import (WARC_SUFFIXES, copy_member, read_warc, record_mime, sha1_base32,
+                                  wacz_warc_members, warc_timestamp)
 from winnow.inputs import capture_from_url
 
-WARC_SUFFIXES = (".warc", ".warc.gz")
 WACZ_SUFFIX = ".wacz"
 
 
@@ -90,9 +89,7 @@ class WarcRecordReader:
             yield ErrorItem(url=label, stage="read", message=message, source=self.name)
             return
         with archive, tempfile.TemporaryDirectory(prefix="winnow-wacz-") as tmp:
-            members = sorted((info for info in archive.infolist()
-                              if info.filename.startswith("archive/") and not info.is_dir()
-                              and info.filename.lower().endswith(WARC_SUFFIXES)), key=lambda i: i.filename)
+            members = wacz_warc_members(archive)
             if not members:
                 message = f"WACZ file {path.name} ({path}) holds no archive/*.warc or archive/*.warc.gz"
                 self.logger.warning("%s", message)
@@ -100,11 +97,8 @@ class WarcRecordReader:
                 return
             for info in members:
                 member_label = f"{path}#{info.filename}"
-                # warcio needs a seekable file: copy the member out (basename only: no path from the zip)
-                copy = Path(tmp) / Path(info.filename).name
                 try:
-                    with archive.open(info) as source, open(copy, "wb") as target:
-                        shutil.copyfileobj(source, target, 1 << 20)
+                    copy = copy_member(archive, info, Path(tmp))
                     base = _stored_member_offset(path, info)
                 except (zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError) as exc:
                     message = f"cannot read {member_label}: {exc}"
@@ -134,8 +128,7 @@ class WarcRecordReader:
             self._skip(record.rec_type or "unknown")  # warcinfo, request, metadata, revisit, ...
             return None
         http = record.http_headers if record.rec_type == "response" else None
-        content_type = (http.get_header("Content-Type") if http else headers.get_header("Content-Type")) or ""
-        mime = content_type.split(";", 1)[0].strip().lower()
+        mime = record_mime(record)
         if mime not in HTML_MIMES:
             self._skip("not-html")
             return None
@@ -171,7 +164,7 @@ class WarcRecordReader:
 
         digest = headers.get_header("WARC-Payload-Digest") or ""
         digest = digest[5:] if digest.lower().startswith("sha1:") else digest
-        fetch_headers = list(http.headers) if http else [("Content-Type", content_type)]
+        fetch_headers = list(http.headers) if http else [("Content-Type", headers.get_header("Content-Type") or "")]
         return CaptureItem(
             original_url=original,
             timestamp=timestamp,
