@@ -20,6 +20,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from crawler.cdx import CdxRow, parse_cdx, query_params
 from crawler.items import CaptureItem, ErrorItem
 from extractors.urls import capture_key, replay_url, surt
+from winnow.db import stored_capture_keys, stored_digests
 
 _TIMESTAMP = re.compile(r"^\d{4,14}$")
 
@@ -53,8 +54,8 @@ class CdxCaptureSpider(scrapy.Spider):
         spider.page_size = settings.getint("WINNOW_CDX_PAGE_SIZE", 1000)
         spider.cdx_slot = settings.get("WINNOW_CDX_SLOT", "cdx")
         skip = settings.getbool("WINNOW_SKIP_STORED", True)
-        spider.stored_keys = _stored(settings, "stored_capture_keys") if skip else set()
-        spider.stored_digests = _stored(settings, "stored_digests") if skip else set()
+        spider.stored_keys = stored_capture_keys(settings.get("WINNOW_DB")) if skip else set()
+        spider.stored_digests = stored_digests(settings.get("WINNOW_DB")) if skip else set()
         return spider
 
     def urls_required(self) -> bool:
@@ -152,13 +153,3 @@ def _timestamp_arg(name: str, value: str | None) -> str | None:
     if not _TIMESTAMP.match(value):
         raise ValueError(f"-a {name}= takes a timestamp of 4 to 14 digits (e.g. 2015 or 20151214), not {value!r}")
     return value
-
-
-def _stored(settings, query: str) -> set:
-    """Ask the database what is stored already (winnow.db's `query` function)."""
-    from winnow import db
-
-    return getattr(db, query)(settings.get("WINNOW_DB"))
-
-
-

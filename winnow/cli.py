@@ -67,7 +67,8 @@ def crawl(config_file, source_names, db_path, warc_dir, archive_dir, dry_run, lo
         config.db, config.warc_dir = Path(DEFAULT_DB), Path("warcs")
     db_path, warc_dir = db_path or config.db, warc_dir or config.warc_dir
     # the loopback archive needs no politeness delays; the config's own [settings] win over that
-    overrides = dict(LOOPBACK_SETTINGS) if any(source.uses_loopback for source in sources) else {}
+    uses_loopback = any(source.uses_loopback for source in sources)
+    overrides = dict(LOOPBACK_SETTINGS) if uses_loopback else {}
     overrides.update(config.settings, WINNOW_DB=str(db_path), WINNOW_WARC_DIR=str(warc_dir))
     if config.contact:
         overrides["USER_AGENT"] = f"winnow/0.1 (research harvester of institute web archives; contact: {config.contact})"
@@ -76,11 +77,10 @@ def crawl(config_file, source_names, db_path, warc_dir, archive_dir, dry_run, lo
     elif not verbose:
         overrides.update(LOG_LEVEL="ERROR")
     archive_dir = archive_dir or SAMPLE_ARCHIVE
-    if any(source.uses_loopback for source in sources) and not (archive_dir / "collections.json").exists():
+    if uses_loopback and not (archive_dir / "collections.json").exists():
         raise click.ClickException(f"{archive_dir} holds no sample archive (collections.json is missing); "
                                    "run `python data/build_samples.py` to build it")
     settings = project_settings(overrides)
-    uses_loopback = any(source.uses_loopback for source in sources)
     with LoopbackArchive(archive_dir) if uses_loopback else contextlib.nullcontext() as archive:
         if archive is not None:
             sources = [with_endpoint(source, archive.url) for source in sources]

@@ -136,22 +136,22 @@ def _add_missing_columns(db: sqlite_utils.Database) -> None:
 
 def stored_capture_keys(path: str | os.PathLike | None) -> set[str]:
     """Capture ids already in the database (empty when there is no database yet)."""
-    if not path or not Path(path).exists():
-        return set()
-    db = sqlite_utils.Database(path)
-    if not db["captures"].exists():
-        return set()
-    return {row[0] for row in db.execute("select capture_id from captures")}
+    return {row[0] for row in _stored_captures(path, "capture_id")}
 
 
 def stored_digests(path: str | os.PathLike | None) -> set[tuple[str, str]]:
     """(url_key, digest) pairs already stored: the same content of the same URL, whatever its time."""
+    return {(row[0], row[1]) for row in _stored_captures(path, "url_key, digest", "digest is not null")}
+
+
+def _stored_captures(path: str | os.PathLike | None, columns: str, where: str = "1") -> list[tuple]:
+    """Rows of the captures table, read without creating a database that is not there yet."""
     if not path or not Path(path).exists():
-        return set()
+        return []
     db = sqlite_utils.Database(path)
     if not db["captures"].exists():
-        return set()
-    return {(row[0], row[1]) for row in db.execute("select url_key, digest from captures where digest is not null")}
+        return []
+    return db.execute(f"select {columns} from captures where {where}").fetchall()
 
 
 def latest_content_hash(db: sqlite_utils.Database, url_key: str) -> str | None:
