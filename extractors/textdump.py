@@ -6,7 +6,6 @@ since they are part of the dump's text.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from extractors.decode import clean_text
 from extractors.metadata import BANNER_START, parse_banner
@@ -39,8 +38,3 @@ def dump_facts(paragraphs: list[str]) -> dict[str, str]:
                 facts.setdefault("original_url", address.original_url)
                 facts.setdefault("timestamp", address.timestamp)
     return facts
-
-
-def normalise_for_containment(text: str) -> str:
-    """What tests compare: NFC and whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
